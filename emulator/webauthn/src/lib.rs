@@ -1,0 +1,1 @@
+//! WebAuthn relying-party verifier: options, registration and authentication ceremonies.

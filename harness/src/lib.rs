@@ -1,0 +1,1 @@
+//! Virtual authenticators, scenario drivers and the scenario runner.
