@@ -167,13 +167,62 @@ pub enum Error {
 
 impl Error {
     /// The variant's name (e.g. `ChallengeMismatch`): a stable identifier for machines.
-    pub fn check(&self) -> String {
-        let debug = format!("{self:?}");
-        debug
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .next()
-            .unwrap_or_default()
-            .to_owned()
+    #[allow(clippy::unneeded_struct_pattern)]
+    pub fn check(&self) -> &'static str {
+        use Error::*;
+        match self {
+            ResponseJsonMalformed { .. } => "ResponseJsonMalformed",
+            Base64Malformed { .. } => "Base64Malformed",
+            CredentialTypeMismatch { .. } => "CredentialTypeMismatch",
+            IdRawIdMismatch { .. } => "IdRawIdMismatch",
+            TrailingBytes { .. } => "TrailingBytes",
+            ChallengeUnknown { .. } => "ChallengeUnknown",
+            ChallengeReplayed { .. } => "ChallengeReplayed",
+            ChallengeExpired { .. } => "ChallengeExpired",
+            ClientDataMalformed { .. } => "ClientDataMalformed",
+            ClientDataTypeMismatch { .. } => "ClientDataTypeMismatch",
+            ChallengeMismatch { .. } => "ChallengeMismatch",
+            OriginMismatch { .. } => "OriginMismatch",
+            CrossOriginNotAllowed { .. } => "CrossOriginNotAllowed",
+            TopOriginMismatch { .. } => "TopOriginMismatch",
+            AttestationObjectMalformed { .. } => "AttestationObjectMalformed",
+            AuthenticatorDataMalformed { .. } => "AuthenticatorDataMalformed",
+            RpIdHashMismatch { .. } => "RpIdHashMismatch",
+            UserNotPresent { .. } => "UserNotPresent",
+            UserNotVerified { .. } => "UserNotVerified",
+            BackupStateWithoutEligibility { .. } => "BackupStateWithoutEligibility",
+            AttestedCredentialDataMissing { .. } => "AttestedCredentialDataMissing",
+            UnexpectedAttestedCredentialData { .. } => "UnexpectedAttestedCredentialData",
+            CredentialIdTooLong { .. } => "CredentialIdTooLong",
+            CredentialIdMismatch { .. } => "CredentialIdMismatch",
+            CoseKeyMalformed { .. } => "CoseKeyMalformed",
+            UnsupportedAlgorithm { .. } => "UnsupportedAlgorithm",
+            AlgorithmNotRequested { .. } => "AlgorithmNotRequested",
+            ExtensionNotRequested { .. } => "ExtensionNotRequested",
+            UnsupportedFormat { .. } => "UnsupportedFormat",
+            AttestationStatementMalformed { .. } => "AttestationStatementMalformed",
+            AttestationAlgMismatch { .. } => "AttestationAlgMismatch",
+            AttestationSignatureInvalid { .. } => "AttestationSignatureInvalid",
+            CertificateMalformed { .. } => "CertificateMalformed",
+            CertificateNotV3 { .. } => "CertificateNotV3",
+            CertificateSubjectInvalid { .. } => "CertificateSubjectInvalid",
+            CertificateIsCa { .. } => "CertificateIsCa",
+            AaguidExtensionCritical { .. } => "AaguidExtensionCritical",
+            AaguidExtensionMismatch { .. } => "AaguidExtensionMismatch",
+            U2fKeyNotP256 { .. } => "U2fKeyNotP256",
+            AttestationTypeRefused { .. } => "AttestationTypeRefused",
+            AttestationUntrusted { .. } => "AttestationUntrusted",
+            CertificateSignatureInvalid { .. } => "CertificateSignatureInvalid",
+            CertificateNotValidNow { .. } => "CertificateNotValidNow",
+            CredentialIdAlreadyRegistered { .. } => "CredentialIdAlreadyRegistered",
+            CredentialNotAllowed { .. } => "CredentialNotAllowed",
+            CredentialMismatch { .. } => "CredentialMismatch",
+            UserHandleMissing { .. } => "UserHandleMissing",
+            UserHandleMismatch { .. } => "UserHandleMismatch",
+            BackupEligibilityChanged { .. } => "BackupEligibilityChanged",
+            SignatureInvalid { .. } => "SignatureInvalid",
+            CounterRegression { .. } => "CounterRegression",
+        }
     }
 }
 
