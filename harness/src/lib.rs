@@ -1,1 +1,4 @@
 //! Virtual authenticators, scenario drivers and the scenario runner.
+
+pub mod authenticator;
+pub mod cli;
