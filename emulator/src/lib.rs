@@ -1,1 +1,19 @@
-//! Emulator library.
+//! Offline emulator of an Amazon Cognito user pool federated to a passwordless OIDC IdP.
+//!
+//! **API Boundary:** [`start`] / [`start_with`] return a [`Running`] emulator; [`Config`]
+//! describes it; the `cognito` module holds the user-pool service; `webauthn` is the pure
+//! relying-party verifier (a crate of its own, re-exported).
+
+pub mod clock;
+pub mod cognito;
+pub mod config;
+pub mod control;
+pub mod journal;
+pub mod outbox;
+mod seed;
+pub mod server;
+pub mod store;
+
+pub use config::Config;
+// pub use emulator_webauthn as webauthn;
+pub use server::{Options, Running, Storage, start, start_with};

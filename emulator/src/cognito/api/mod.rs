@@ -1,0 +1,241 @@
+//! The AWS JSON 1.1 protocol: `X-Amz-Target` decoded once into an [`Operation`], the body
+//! decoded into the operation's input type, errors mapped to `{"__type", "message"}`.
+
+mod auth;
+pub mod clients;
+pub mod groups;
+pub mod idps;
+mod links;
+pub mod pools;
+mod signup;
+pub mod users;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::Cognito;
+use super::error::{CognitoError, Exception, Result};
+
+pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+
+macro_rules! operations {
+    ($($name:ident => $module:ident::$func:ident),* $(,)?) => {
+        /// Every operation the emulator implements.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Operation { $($name),* }
+
+        impl Operation {
+            pub const ALL: &'static [Operation] = &[$(Operation::$name),*];
+
+            pub fn name(self) -> &'static str {
+                match self { $(Operation::$name => stringify!($name)),* }
+            }
+
+            /// Run the operation on a decoded JSON body.
+            pub fn call(self, cx: &Cognito, body: Value) -> Result<Value> {
+                match self { $(Operation::$name => $module::$func(cx, decode(body)?)),* }
+            }
+        }
+    };
+}
+
+operations! {
+    CreateUserPool => pools::create,
+    DescribeUserPool => pools::describe,
+    ListUserPools => pools::list,
+    UpdateUserPool => pools::update,
+    DeleteUserPool => pools::delete,
+    AddCustomAttributes => pools::add_custom_attributes,
+    CreateUserPoolDomain => pools::create_domain,
+    DescribeUserPoolDomain => pools::describe_domain,
+    DeleteUserPoolDomain => pools::delete_domain,
+    CreateUserPoolClient => clients::create,
+    DescribeUserPoolClient => clients::describe,
+    ListUserPoolClients => clients::list,
+    UpdateUserPoolClient => clients::update,
+    DeleteUserPoolClient => clients::delete,
+    CreateIdentityProvider => idps::create,
+    DescribeIdentityProvider => idps::describe,
+    ListIdentityProviders => idps::list,
+    UpdateIdentityProvider => idps::update,
+    DeleteIdentityProvider => idps::delete,
+    GetIdentityProviderByIdentifier => idps::by_identifier,
+    CreateResourceServer => idps::create_resource_server,
+    DescribeResourceServer => idps::describe_resource_server,
+    ListResourceServers => idps::list_resource_servers,
+    DeleteResourceServer => idps::delete_resource_server,
+    AdminCreateUser => users::admin_create,
+    AdminGetUser => users::admin_get,
+    AdminDeleteUser => users::admin_delete,
+    AdminUpdateUserAttributes => users::admin_update_attributes,
+    AdminDeleteUserAttributes => users::admin_delete_attributes,
+    AdminDisableUser => users::admin_disable,
+    AdminEnableUser => users::admin_enable,
+    AdminSetUserPassword => users::admin_set_password,
+    ListUsers => users::list,
+    SignUp => signup::sign_up,
+    ConfirmSignUp => signup::confirm,
+    AdminConfirmSignUp => signup::admin_confirm,
+    ResendConfirmationCode => signup::resend,
+    ForgotPassword => signup::forgot_password,
+    ConfirmForgotPassword => signup::confirm_forgot_password,
+    CreateGroup => groups::create,
+    GetGroup => groups::get,
+    ListGroups => groups::list,
+    DeleteGroup => groups::delete,
+    AdminAddUserToGroup => groups::add_user,
+    AdminRemoveUserFromGroup => groups::remove_user,
+    AdminListGroupsForUser => groups::groups_for_user,
+    ListUsersInGroup => groups::users_in_group,
+    AdminLinkProviderForUser => links::link,
+    AdminDisableProviderForUser => links::disable,
+    InitiateAuth => auth::initiate,
+    AdminInitiateAuth => auth::admin_initiate,
+    RespondToAuthChallenge => auth::respond,
+    AdminRespondToAuthChallenge => auth::admin_respond,
+    GetUser => auth::get_user,
+    GlobalSignOut => auth::global_sign_out,
+    AdminUserGlobalSignOut => auth::admin_global_sign_out,
+    RevokeToken => auth::revoke_token,
+}
+
+impl Operation {
+    /// Decode `X-Amz-Target`.
+    pub fn from_target(target: &str) -> std::result::Result<Self, CognitoError> {
+        let name = target.strip_prefix(TARGET_PREFIX).unwrap_or("");
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|op| op.name() == name)
+            .ok_or_else(|| {
+                CognitoError::new(
+                    Exception::UnknownOperation,
+                    format!("Operation {target:?} is not supported."),
+                )
+            })
+    }
+}
+
+/// Decode an operation's input. Missing required members get AWS's validation wording; wrong
+/// types are a `SerializationException`, as AWS answers them.
+fn decode<T: DeserializeOwned>(body: Value) -> Result<T> {
+    serde_json::from_value(body).map_err(|e| {
+        let text = e.to_string();
+        match text
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+        {
+            Some(field) => {
+                CognitoError::validation(&lower_camel(field), "null", "Member must not be null")
+            }
+            None => CognitoError::new(Exception::Serialization, text),
+        }
+    })
+}
+
+/// `UserPoolId` -> `userPoolId`: how AWS names members in validation messages.
+pub fn lower_camel(field: &str) -> String {
+    let mut chars = field.chars();
+    chars
+        .next()
+        .map(|c| c.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// Check an optional `Limit`/`MaxResults` against `1..=max` (or `0..=max`), AWS style.
+pub fn check_limit(
+    member: &str,
+    value: Option<i64>,
+    min: i64,
+    max: i64,
+    default: i64,
+) -> Result<usize> {
+    let n = value.unwrap_or(default);
+    if n < min {
+        return Err(CognitoError::validation(
+            member,
+            &n.to_string(),
+            &format!("Member must have value greater than or equal to {min}"),
+        ));
+    }
+    if n > max {
+        return Err(CognitoError::validation(
+            member,
+            &n.to_string(),
+            &format!("Member must have value less than or equal to {max}"),
+        ));
+    }
+    Ok(n as usize)
+}
+
+/// Opaque pagination tokens: the id of the last item returned, base64url-encoded.
+pub mod page_token {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+
+    use crate::cognito::error::{CognitoError, Result};
+
+    pub fn encode(after: i64) -> String {
+        B64.encode(format!("after:{after}"))
+    }
+
+    pub fn decode(token: Option<&str>) -> Result<i64> {
+        let Some(token) = token else { return Ok(0) };
+        B64.decode(token)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|s| s.strip_prefix("after:").and_then(|n| n.parse().ok()))
+            .ok_or_else(|| CognitoError::invalid("Invalid pagination token."))
+    }
+}
+
+/// Resolve a pool or fail with `ResourceNotFoundException`.
+pub fn pool(cx: &Cognito, pool_id: &str) -> Result<super::model::Pool> {
+    cx.store
+        .get(pool_id, "")
+        .map_err(CognitoError::from)?
+        .ok_or_else(|| CognitoError::pool_not_found(pool_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_decode_to_operations() {
+        let op = Operation::from_target("AWSCognitoIdentityProviderService.ListUsers").unwrap();
+        assert_eq!(op, Operation::ListUsers);
+        let err = Operation::from_target("AWSCognitoIdentityProviderService.Nope").unwrap_err();
+        assert_eq!(err.exception, Exception::UnknownOperation);
+        assert!(Operation::from_target("ListUsers").is_err());
+    }
+
+    #[test]
+    fn missing_members_use_aws_wording() {
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        #[allow(dead_code)]
+        struct In {
+            user_pool_id: String,
+        }
+        let err = decode::<In>(serde_json::json!({})).unwrap_err();
+        assert_eq!(err.exception, Exception::InvalidParameter);
+        assert!(
+            err.message.contains("Value null at 'userPoolId'"),
+            "{}",
+            err.message
+        );
+        let err = decode::<In>(serde_json::json!({"UserPoolId": 5})).unwrap_err();
+        assert_eq!(err.exception, Exception::Serialization);
+    }
+
+    #[test]
+    fn page_tokens_round_trip_and_reject_garbage() {
+        assert_eq!(
+            page_token::decode(Some(&page_token::encode(42))).unwrap(),
+            42
+        );
+        assert!(page_token::decode(Some("!!")).is_err());
+        assert_eq!(page_token::decode(None).unwrap(), 0);
+    }
+}

@@ -1,0 +1,326 @@
+//! SignUp, ConfirmSignUp, AdminConfirmSignUp, ResendConfirmationCode, ForgotPassword and
+//! ConfirmForgotPassword: the self-service paths that send codes to the outbox.
+
+use aws_lc_rs::hmac;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::clients::client_by_id;
+use super::pool;
+use super::users::new_user;
+use crate::cognito::attributes::{self, AttributeIn};
+use crate::cognito::error::{CognitoError, Exception, Result};
+use crate::cognito::model::{Client, Pool};
+use crate::cognito::user::{self, PendingCode, UserState};
+use crate::cognito::{Cognito, password};
+use crate::outbox::Channel;
+use crate::store::UserRow;
+
+const SIGN_UP_CODE_MILLIS: i64 = 24 * 3_600_000;
+const FORGOT_CODE_MILLIS: i64 = 3_600_000;
+
+/// Check `SECRET_HASH` = Base64(HMAC-SHA256(client secret, username + client id)).
+pub fn check_secret_hash(client: &Client, username: &str, secret_hash: Option<&str>) -> Result<()> {
+    let Some(secret) = &client.secret else {
+        return Ok(());
+    };
+    let Some(given) = secret_hash else {
+        return Err(CognitoError::not_authorized(format!(
+            "Client {} is configured with secret but SECRET_HASH was not received",
+            client.client_id
+        )));
+    };
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
+    let expected = B64.encode(hmac::sign(
+        &key,
+        format!("{username}{}", client.client_id).as_bytes(),
+    ));
+    if expected != given {
+        return Err(CognitoError::not_authorized(format!(
+            "Unable to verify secret hash for client {}",
+            client.client_id
+        )));
+    }
+    Ok(())
+}
+
+/// `j***@e***` / `+*******4567`: how Cognito shows where a code went.
+pub fn mask(destination: &str) -> String {
+    if let Some((local, domain)) = destination.split_once('@') {
+        let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
+        return format!("{}***@{}***", first(local), first(domain));
+    }
+    let keep = destination.len().saturating_sub(4);
+    format!(
+        "+{}{}",
+        "*".repeat(keep.saturating_sub(1)),
+        &destination[keep..]
+    )
+}
+
+/// Send a code for `purpose` to the user's email (preferred) or phone; keep it pending.
+fn send_code(
+    cx: &Cognito,
+    pool: &Pool,
+    u: &mut UserRow,
+    purpose: &str,
+    ttl: i64,
+    verified_only: bool,
+) -> Result<Value> {
+    let target = [
+        ("email", Channel::Email, "EMAIL"),
+        ("phone_number", Channel::Sms, "SMS"),
+    ]
+    .into_iter()
+    .find(|(attr, _, _)| {
+        u.attribute(attr).is_some_and(|v| !v.is_empty())
+            && (!verified_only || u.attribute(&format!("{attr}_verified")) == Some("true"))
+    });
+    let Some((attr, channel, medium)) = target else {
+        return Err(CognitoError::invalid(
+            "Cannot reset password for the user as there is no registered/verified email or phone_number",
+        ));
+    };
+    let destination = u.attribute(attr).unwrap_or_default().to_owned();
+    let code = cx.entropy.digits(6);
+    let mut state = UserState::of(u);
+    state.codes.insert(
+        purpose.to_owned(),
+        PendingCode {
+            code: code.clone(),
+            expires: cx.clock.now_millis() + ttl,
+        },
+    );
+    state.store_in(u);
+    let body = format!("Your verification code is {code}");
+    cx.outbox
+        .send(channel, &destination, purpose, &pool.id, &code, body);
+    Ok(json!({"Destination": mask(&destination), "DeliveryMedium": medium, "AttributeName": attr}))
+}
+
+/// Consume a pending code: the code must match and be unexpired; it is then gone.
+fn take_code(cx: &Cognito, u: &mut UserRow, purpose: &str, given: &str) -> Result<()> {
+    let mut state = UserState::of(u);
+    let Some(pending) = state.codes.get(purpose) else {
+        return Err(CognitoError::new(
+            Exception::ExpiredCode,
+            "Invalid code provided, please request a code again.",
+        ));
+    };
+    if pending.code != given {
+        return Err(CognitoError::new(
+            Exception::CodeMismatch,
+            "Invalid verification code provided, please try again.",
+        ));
+    }
+    if pending.expires < cx.clock.now_millis() {
+        return Err(CognitoError::new(
+            Exception::ExpiredCode,
+            "Invalid code provided, please request a code again.",
+        ));
+    }
+    state.codes.remove(purpose);
+    state.store_in(u);
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SignUpIn {
+    client_id: String,
+    secret_hash: Option<String>,
+    username: String,
+    password: String,
+    #[serde(default)]
+    user_attributes: Vec<AttributeIn>,
+}
+
+pub fn sign_up(cx: &Cognito, input: SignUpIn) -> Result<Value> {
+    let client = client_by_id(cx, &input.client_id)?;
+    let pool = pool(cx, &client.pool_id)?;
+    check_secret_hash(&client, &input.username, input.secret_hash.as_deref())?;
+    password::check(&pool.password_policy(), &input.password)?;
+    let mut u = new_user(
+        cx,
+        &pool,
+        &input.username,
+        &input.user_attributes,
+        "UNCONFIRMED",
+    )
+    .map_err(|e| {
+        if e.exception == Exception::UsernameExists {
+            CognitoError::new(Exception::UsernameExists, "User already exists")
+        } else {
+            e
+        }
+    })?;
+    user::check_unique(cx, &pool, &u.attributes, None)?;
+    let mut state = UserState::of(&u);
+    state.password = Some(password::hash(&cx.entropy, &input.password));
+    state.store_in(&mut u);
+    let verify = pool.auto_verified_attributes();
+    let delivery = if verify.iter().any(|a| u.attribute(a).is_some()) {
+        Some(send_code(
+            cx,
+            &pool,
+            &mut u,
+            "SignUp",
+            SIGN_UP_CODE_MILLIS,
+            false,
+        )?)
+    } else {
+        None
+    };
+    let u = cx
+        .store
+        .insert_user(u)
+        .map_err(|_| CognitoError::new(Exception::UsernameExists, "User already exists"))?;
+    let mut out = json!({"UserConfirmed": false, "UserSub": u.sub});
+    if let Some(d) = delivery {
+        out["CodeDeliveryDetails"] = d;
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ConfirmIn {
+    client_id: String,
+    secret_hash: Option<String>,
+    username: String,
+    confirmation_code: String,
+}
+
+/// Mark the attribute a code was sent to as verified.
+fn verify_contact(u: &mut UserRow) {
+    let attr = if u.attribute("email").is_some() {
+        "email_verified"
+    } else {
+        "phone_number_verified"
+    };
+    attributes::upsert(&mut u.attributes, attr, "true");
+}
+
+pub fn confirm(cx: &Cognito, input: ConfirmIn) -> Result<Value> {
+    let client = client_by_id(cx, &input.client_id)?;
+    let pool = pool(cx, &client.pool_id)?;
+    check_secret_hash(&client, &input.username, input.secret_hash.as_deref())?;
+    let mut u = user::get(cx, &pool, &input.username)?;
+    if u.status != "UNCONFIRMED" {
+        return Err(CognitoError::not_authorized(format!(
+            "User cannot be confirmed. Current status is {}",
+            u.status
+        )));
+    }
+    take_code(cx, &mut u, "SignUp", &input.confirmation_code)?;
+    verify_contact(&mut u);
+    u.status = "CONFIRMED".into();
+    u.modified = cx.clock.now_millis();
+    cx.store.update_user(&u)?;
+    Ok(json!({}))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AdminConfirmIn {
+    user_pool_id: String,
+    username: String,
+}
+
+pub fn admin_confirm(cx: &Cognito, input: AdminConfirmIn) -> Result<Value> {
+    let pool = pool(cx, &input.user_pool_id)?;
+    let mut u = user::get(cx, &pool, &input.username)?;
+    if u.status != "UNCONFIRMED" {
+        return Err(CognitoError::not_authorized(format!(
+            "User cannot be confirmed. Current status is {}",
+            u.status
+        )));
+    }
+    u.status = "CONFIRMED".into();
+    u.modified = cx.clock.now_millis();
+    cx.store.update_user(&u)?;
+    Ok(json!({}))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UsernameIn {
+    client_id: String,
+    secret_hash: Option<String>,
+    username: String,
+}
+
+pub fn resend(cx: &Cognito, input: UsernameIn) -> Result<Value> {
+    let client = client_by_id(cx, &input.client_id)?;
+    let pool = pool(cx, &client.pool_id)?;
+    check_secret_hash(&client, &input.username, input.secret_hash.as_deref())?;
+    let mut u = user::get(cx, &pool, &input.username)?;
+    if u.status != "UNCONFIRMED" {
+        return Err(CognitoError::invalid("User is already confirmed."));
+    }
+    let delivery = send_code(cx, &pool, &mut u, "SignUp", SIGN_UP_CODE_MILLIS, false)?;
+    cx.store.update_user(&u)?;
+    Ok(json!({"CodeDeliveryDetails": delivery}))
+}
+
+pub fn forgot_password(cx: &Cognito, input: UsernameIn) -> Result<Value> {
+    let client = client_by_id(cx, &input.client_id)?;
+    let pool = pool(cx, &client.pool_id)?;
+    check_secret_hash(&client, &input.username, input.secret_hash.as_deref())?;
+    let mut u = user::get(cx, &pool, &input.username)?;
+    if u.status == "EXTERNAL_PROVIDER" {
+        return Err(CognitoError::not_authorized(
+            "User is not authorized to reset the password: external provider user.",
+        ));
+    }
+    let delivery = send_code(
+        cx,
+        &pool,
+        &mut u,
+        "ForgotPassword",
+        FORGOT_CODE_MILLIS,
+        true,
+    )?;
+    cx.store.update_user(&u)?;
+    Ok(json!({"CodeDeliveryDetails": delivery}))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ConfirmForgotIn {
+    client_id: String,
+    secret_hash: Option<String>,
+    username: String,
+    confirmation_code: String,
+    password: String,
+}
+
+pub fn confirm_forgot_password(cx: &Cognito, input: ConfirmForgotIn) -> Result<Value> {
+    let client = client_by_id(cx, &input.client_id)?;
+    let pool = pool(cx, &client.pool_id)?;
+    check_secret_hash(&client, &input.username, input.secret_hash.as_deref())?;
+    let mut u = user::get(cx, &pool, &input.username)?;
+    password::check(&pool.password_policy(), &input.password)?;
+    take_code(cx, &mut u, "ForgotPassword", &input.confirmation_code)?;
+    let mut state = UserState::of(&u);
+    state.password = Some(password::hash(&cx.entropy, &input.password));
+    state.temporary_expires = None;
+    state.store_in(&mut u);
+    u.status = "CONFIRMED".into();
+    u.modified = cx.clock.now_millis();
+    cx.store.update_user(&u)?;
+    Ok(json!({}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask;
+
+    #[test]
+    fn destinations_are_masked() {
+        assert_eq!(mask("jane@example.com"), "j***@e***");
+        assert_eq!(mask("+15551234567"), "+*******4567");
+    }
+}

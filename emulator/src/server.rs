@@ -1,0 +1,144 @@
+//! Starting and stopping the emulator: state, listeners, graceful shutdown.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::clock::{Clock, Entropy, SystemClock};
+use crate::cognito::{Cognito, keys::KeyRing};
+use crate::config::Config;
+use crate::journal::{EventKind, Journal, Service};
+use crate::outbox::Outbox;
+use crate::store::Store;
+
+/// Where state lives.
+#[derive(Debug, Clone)]
+pub enum Storage {
+    /// In memory: gone when the process ends (`--ephemeral`, tests).
+    Ephemeral,
+    /// `DIR/emulator.sqlite`, created if needed.
+    Dir(PathBuf),
+}
+
+/// Everything `start` needs besides the config; tests inject their clock here.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub storage: Storage,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            storage: Storage::Ephemeral,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// A running emulator. Dropping it without `stop` aborts the server task.
+#[derive(Debug)]
+pub struct Running {
+    pub cognito_addr: SocketAddr,
+    /// The Cognito origin clients use, e.g. `http://localhost:9229`.
+    pub cognito_url: String,
+    pub cognito: Cognito,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl Running {
+    /// Stop accepting connections, finish in-flight requests, and return.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Start with the given config on its configured addresses.
+pub async fn start(config: Config) -> anyhow::Result<Running> {
+    start_with(config, Options::default()).await
+}
+
+pub async fn start_with(config: Config, options: Options) -> anyhow::Result<Running> {
+    let store = match &options.storage {
+        Storage::Ephemeral => Store::in_memory(),
+        Storage::Dir(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating data directory {}", dir.display()))?;
+            Store::open(dir)
+        }
+    }
+    .context("opening the state database")?;
+    let entropy = match config.seed {
+        Some(seed) => Entropy::seeded(seed),
+        None => Entropy::from_os(),
+    };
+    let listener = TcpListener::bind(config.cognito.bind)
+        .await
+        .with_context(|| format!("binding the Cognito listener to {}", config.cognito.bind))?;
+    let addr = listener.local_addr()?;
+    let url = config
+        .cognito
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://localhost:{}", addr.port()));
+    let journal = Journal::new(options.clock.clone(), config.journal_capacity);
+    let cognito = Cognito {
+        store: Arc::new(store),
+        clock: options.clock.clone(),
+        entropy: Arc::new(entropy),
+        journal: journal.clone(),
+        outbox: Outbox::new(options.clock.clone()),
+        keys: Arc::new(KeyRing::default()),
+        region: config.region.clone(),
+        base_url: url.trim_end_matches('/').to_owned(),
+    };
+    crate::seed::apply(&cognito, &config)
+        .map_err(|e| anyhow::anyhow!("applying the config: {e}"))?;
+    journal.record(
+        Service::Control,
+        EventKind::Admin,
+        "started",
+        None,
+        serde_json::json!({"cognito": url}),
+    );
+
+    let control = crate::control::Control {
+        cognito: cognito.clone(),
+        config: Arc::new(config),
+    };
+    let app = crate::cognito::http::router(cognito.clone()).merge(crate::control::router(control));
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let shutdown = async {
+            let _ = rx.await;
+        };
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            eprintln!("emulator: server error: {e}");
+        }
+    });
+    Ok(Running {
+        cognito_addr: addr,
+        cognito_url: url,
+        cognito,
+        shutdown: Some(tx),
+        task,
+    })
+}

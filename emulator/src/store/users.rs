@@ -1,0 +1,566 @@
+//! Users, their indexed attributes, group memberships and refresh tokens.
+
+use rusqlite::{OptionalExtension, Row, Transaction, params};
+use serde_json::Value;
+
+use super::{Result, Store, StoreError};
+
+/// Standard attributes that ListUsers can search; each value gets a row in `user_attrs`.
+pub const INDEXED_ATTRIBUTES: &[&str] = &[
+    "email",
+    "phone_number",
+    "name",
+    "given_name",
+    "family_name",
+    "preferred_username",
+];
+
+/// One user as stored. `attributes` are in the order Cognito returns them; `doc` is the
+/// service's own per-user state (password hash, pending codes, ...), opaque to the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRow {
+    pub id: i64,
+    pub pool_id: String,
+    pub username: String,
+    pub username_key: String,
+    pub sub: String,
+    pub status: String,
+    pub enabled: bool,
+    pub created: i64,
+    pub modified: i64,
+    pub attributes: Vec<(String, String)>,
+    pub doc: Value,
+}
+
+impl UserRow {
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Which users ListUsers wants: answered from an index in every case.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UserQuery {
+    All,
+    UsernameKey(AttrQuery),
+    Sub(AttrQuery),
+    /// `cognito:user_status`, compared upper-cased.
+    Status(AttrQuery),
+    /// `status`: the set of `enabled` values that match.
+    Enabled(Vec<bool>),
+    /// An indexed standard attribute.
+    Attribute {
+        name: String,
+        query: AttrQuery,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttrQuery {
+    pub value: String,
+    pub prefix: bool,
+}
+
+/// One page of results and the id to continue after, if there is more.
+#[derive(Debug)]
+pub struct Page {
+    pub users: Vec<UserRow>,
+    pub next_after: Option<i64>,
+}
+
+const COLUMNS: &str = "u.id, u.pool_id, u.username, u.username_key, u.sub, u.status, u.enabled, u.created, u.modified, u.doc";
+
+/// The upper bound of a prefix range: every string starting with `p` sorts below `p` + U+10FFFF.
+fn prefix_end(p: &str) -> String {
+    format!("{p}\u{10FFFF}")
+}
+
+fn read_user(r: &Row<'_>) -> rusqlite::Result<(UserRow, String)> {
+    let user = UserRow {
+        id: r.get(0)?,
+        pool_id: r.get(1)?,
+        username: r.get(2)?,
+        username_key: r.get(3)?,
+        sub: r.get(4)?,
+        status: r.get(5)?,
+        enabled: r.get(6)?,
+        created: r.get(7)?,
+        modified: r.get(8)?,
+        attributes: Vec::new(),
+        doc: Value::Null,
+    };
+    Ok((user, r.get(9)?))
+}
+
+/// The stored document holds `{"attributes": [[name, value], ...], "state": {...}}`.
+fn finish(mut user: UserRow, doc: &str) -> Result<UserRow> {
+    let corrupt = |source| StoreError::Corrupt {
+        kind: "user",
+        source,
+    };
+    let mut v: Value = serde_json::from_str(doc).map_err(corrupt)?;
+    user.attributes = serde_json::from_value(v["attributes"].take()).map_err(corrupt)?;
+    user.doc = v["state"].take();
+    Ok(user)
+}
+
+fn encode(user: &UserRow) -> String {
+    serde_json::json!({"attributes": user.attributes, "state": user.doc}).to_string()
+}
+
+fn write_attrs(tx: &Transaction<'_>, user: &UserRow) -> Result<()> {
+    tx.prepare_cached("DELETE FROM user_attrs WHERE user_id = ?1")?
+        .execute([user.id])?;
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO user_attrs (pool_id, name, value, user_id) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (name, value) in &user.attributes {
+        if INDEXED_ATTRIBUTES.contains(&name.as_str()) {
+            insert.execute(params![user.pool_id, name, value, user.id])?;
+        }
+    }
+    Ok(())
+}
+
+fn conflict(e: rusqlite::Error) -> StoreError {
+    match e {
+        rusqlite::Error::SqliteFailure(f, msg)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            StoreError::Conflict(msg.unwrap_or_default())
+        }
+        e => StoreError::Sqlite(e),
+    }
+}
+
+impl Store {
+    /// Insert a new user; returns it with its id. `Conflict` if the username or sub is taken.
+    pub fn insert_user(&self, mut user: UserRow) -> Result<UserRow> {
+        self.transaction(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO users (pool_id, username, username_key, sub, status, enabled, created, modified, doc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                user.pool_id, user.username, user.username_key, user.sub, user.status, user.enabled,
+                user.created, user.modified, encode(&user)
+            ])
+            .map_err(conflict)?;
+            user.id = tx.last_insert_rowid();
+            write_attrs(tx, &user)?;
+            Ok(user)
+        })
+    }
+
+    /// Write back a user read earlier (status, attributes, state).
+    pub fn update_user(&self, user: &UserRow) -> Result<()> {
+        self.transaction(|tx| {
+            tx.prepare_cached(
+                "UPDATE users SET status = ?2, enabled = ?3, modified = ?4, doc = ?5 WHERE id = ?1",
+            )?
+            .execute(params![
+                user.id,
+                user.status,
+                user.enabled,
+                user.modified,
+                encode(user)
+            ])?;
+            write_attrs(tx, user)
+        })
+    }
+
+    pub fn delete_user(&self, user_id: i64) -> Result<()> {
+        self.transaction(|tx| {
+            tx.execute("DELETE FROM user_attrs WHERE user_id = ?1", [user_id])?;
+            tx.execute("DELETE FROM memberships WHERE user_id = ?1", [user_id])?;
+            tx.execute("DELETE FROM refresh_tokens WHERE user_id = ?1", [user_id])?;
+            tx.execute("DELETE FROM users WHERE id = ?1", [user_id])?;
+            Ok(())
+        })
+    }
+
+    fn user_where(&self, clause: &str, args: impl rusqlite::Params) -> Result<Option<UserRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM users u WHERE {clause} LIMIT 1");
+        let row = self
+            .conn()
+            .prepare_cached(&sql)?
+            .query_row(args, read_user)
+            .optional()?;
+        row.map(|(u, doc)| finish(u, &doc)).transpose()
+    }
+
+    pub fn user_by_username(&self, pool_id: &str, username_key: &str) -> Result<Option<UserRow>> {
+        self.user_where(
+            "u.pool_id = ?1 AND u.username_key = ?2",
+            params![pool_id, username_key],
+        )
+    }
+
+    pub fn user_by_sub(&self, pool_id: &str, sub: &str) -> Result<Option<UserRow>> {
+        self.user_where("u.pool_id = ?1 AND u.sub = ?2", params![pool_id, sub])
+    }
+
+    pub fn user_by_id(&self, user_id: i64) -> Result<Option<UserRow>> {
+        self.user_where("u.id = ?1", [user_id])
+    }
+
+    /// Users whose indexed attribute `name` equals `value` (alias and uniqueness checks).
+    pub fn users_by_attribute(
+        &self,
+        pool_id: &str,
+        name: &str,
+        value: &str,
+    ) -> Result<Vec<UserRow>> {
+        let q = UserQuery::Attribute {
+            name: name.into(),
+            query: AttrQuery {
+                value: value.into(),
+                prefix: false,
+            },
+        };
+        Ok(self.list_users(pool_id, &q, 0, 60)?.users)
+    }
+
+    /// One page of users matching `q`, in creation order, after user id `after`.
+    pub fn list_users(
+        &self,
+        pool_id: &str,
+        q: &UserQuery,
+        after: i64,
+        limit: usize,
+    ) -> Result<Page> {
+        let conn = self.conn();
+        let fetch = limit as i64 + 1;
+        let (sql, args): (String, Vec<rusqlite::types::Value>) =
+            query_sql(pool_id, q, after, fetch);
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), read_user)?;
+        let mut users = Vec::new();
+        for row in rows {
+            let (u, doc) = row?;
+            users.push(finish(u, &doc)?);
+        }
+        let next_after = if users.len() > limit {
+            users.truncate(limit);
+            users.last().map(|u| u.id)
+        } else {
+            None
+        };
+        Ok(Page { users, next_after })
+    }
+
+    pub fn count_users(&self, pool_id: &str) -> Result<i64> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT count(*) FROM users WHERE pool_id = ?1")?
+            .query_row([pool_id], |r| r.get(0))?)
+    }
+}
+
+fn query_sql(
+    pool_id: &str,
+    q: &UserQuery,
+    after: i64,
+    fetch: i64,
+) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value as V;
+    let mut args = vec![
+        V::Text(pool_id.into()),
+        V::Integer(after),
+        V::Integer(fetch),
+    ];
+    let mut range = |column: &str, a: &AttrQuery| {
+        args.push(V::Text(a.value.clone()));
+        if a.prefix {
+            args.push(V::Text(prefix_end(&a.value)));
+            format!("{column} >= ?4 AND {column} < ?5")
+        } else {
+            format!("{column} = ?4")
+        }
+    };
+    let (from, cond, order) = match q {
+        UserQuery::All => (
+            "users u".to_owned(),
+            "u.pool_id = ?1 AND u.id > ?2".to_owned(),
+            "u.id",
+        ),
+        UserQuery::UsernameKey(a) => (
+            "users u".into(),
+            format!(
+                "u.pool_id = ?1 AND u.id > ?2 AND {}",
+                range("u.username_key", a)
+            ),
+            "u.id",
+        ),
+        UserQuery::Sub(a) => (
+            "users u".into(),
+            format!("u.pool_id = ?1 AND u.id > ?2 AND {}", range("u.sub", a)),
+            "u.id",
+        ),
+        UserQuery::Status(a) => (
+            "users u".into(),
+            format!("u.pool_id = ?1 AND u.id > ?2 AND {}", range("u.status", a)),
+            "u.id",
+        ),
+        UserQuery::Enabled(values) => {
+            let set: Vec<&str> = values.iter().map(|b| if *b { "1" } else { "0" }).collect();
+            let set = if set.is_empty() {
+                "-1".to_owned()
+            } else {
+                set.join(",")
+            };
+            (
+                "users u".into(),
+                format!("u.pool_id = ?1 AND u.id > ?2 AND u.enabled IN ({set})"),
+                "u.id",
+            )
+        }
+        UserQuery::Attribute { name, query } => {
+            let cond = range("a.value", query);
+            args.push(V::Text(name.clone()));
+            let name_arg = if query.prefix { "?6" } else { "?5" };
+            (
+                "user_attrs a JOIN users u ON u.id = a.user_id".into(),
+                format!("a.pool_id = ?1 AND a.name = {name_arg} AND {cond} AND a.user_id > ?2"),
+                "a.user_id",
+            )
+        }
+    };
+    (
+        format!("SELECT {COLUMNS} FROM {from} WHERE {cond} ORDER BY {order} LIMIT ?3"),
+        args,
+    )
+}
+
+impl Store {
+    pub fn add_membership(&self, pool_id: &str, group: &str, user_id: i64) -> Result<()> {
+        self.conn()
+            .prepare_cached("INSERT OR IGNORE INTO memberships (pool_id, group_name, user_id) VALUES (?1, ?2, ?3)")?
+            .execute(params![pool_id, group, user_id])?;
+        Ok(())
+    }
+
+    pub fn remove_membership(&self, pool_id: &str, group: &str, user_id: i64) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "DELETE FROM memberships WHERE pool_id = ?1 AND group_name = ?2 AND user_id = ?3",
+            )?
+            .execute(params![pool_id, group, user_id])?;
+        Ok(())
+    }
+
+    pub fn delete_group_memberships(&self, pool_id: &str, group: &str) -> Result<()> {
+        self.conn()
+            .prepare_cached("DELETE FROM memberships WHERE pool_id = ?1 AND group_name = ?2")?
+            .execute(params![pool_id, group])?;
+        Ok(())
+    }
+
+    /// Names of the groups a user belongs to.
+    pub fn groups_of(&self, user_id: i64) -> Result<Vec<String>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT group_name FROM memberships WHERE user_id = ?1 ORDER BY group_name",
+        )?;
+        let names = stmt.query_map([user_id], |r| r.get(0))?;
+        Ok(names.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Ids of a group's members after `after`, at most `limit + 1` (to detect a next page).
+    pub fn members_of(
+        &self,
+        pool_id: &str,
+        group: &str,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<i64>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT user_id FROM memberships WHERE pool_id = ?1 AND group_name = ?2 AND user_id > ?3 ORDER BY user_id LIMIT ?4",
+        )?;
+        let ids = stmt.query_map(params![pool_id, group, after, limit as i64 + 1], |r| {
+            r.get(0)
+        })?;
+        Ok(ids.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// A stored refresh token (looked up by the SHA-256 of its value).
+#[derive(Debug, Clone)]
+pub struct RefreshRow {
+    pub pool_id: String,
+    pub client_id: String,
+    pub user_id: i64,
+    pub origin_jti: String,
+    pub auth_time: i64,
+    pub expires: i64,
+    pub revoked: bool,
+}
+
+impl Store {
+    pub fn insert_refresh(&self, token_hash: &str, r: &RefreshRow) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO refresh_tokens (token_hash, pool_id, client_id, user_id, origin_jti, auth_time, expires, revoked)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![token_hash, r.pool_id, r.client_id, r.user_id, r.origin_jti, r.auth_time, r.expires, r.revoked])?;
+        Ok(())
+    }
+
+    pub fn refresh(&self, token_hash: &str) -> Result<Option<RefreshRow>> {
+        let row = self
+            .conn()
+            .prepare_cached(
+                "SELECT pool_id, client_id, user_id, origin_jti, auth_time, expires, revoked FROM refresh_tokens WHERE token_hash = ?1",
+            )?
+            .query_row([token_hash], |r| {
+                Ok(RefreshRow {
+                    pool_id: r.get(0)?,
+                    client_id: r.get(1)?,
+                    user_id: r.get(2)?,
+                    origin_jti: r.get(3)?,
+                    auth_time: r.get(4)?,
+                    expires: r.get(5)?,
+                    revoked: r.get(6)?,
+                })
+            })
+            .optional()?;
+        Ok(row)
+    }
+
+    /// Revoke one session (RevokeToken): its refresh token and every token of its origin.
+    pub fn revoke_origin(&self, origin_jti: &str, now: i64) -> Result<()> {
+        self.transaction(|tx| {
+            tx.execute(
+                "UPDATE refresh_tokens SET revoked = 1 WHERE origin_jti = ?1",
+                [origin_jti],
+            )?;
+            tx.execute(
+                "INSERT OR IGNORE INTO revoked_origins (origin_jti, revoked_at) VALUES (?1, ?2)",
+                params![origin_jti, now],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Revoke every session of a user (GlobalSignOut, AdminUserGlobalSignOut).
+    pub fn revoke_user_sessions(&self, user_id: i64, now: i64) -> Result<()> {
+        self.transaction(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO revoked_origins (origin_jti, revoked_at) SELECT origin_jti, ?2 FROM refresh_tokens WHERE user_id = ?1",
+                params![user_id, now],
+            )?;
+            tx.execute("UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ?1", [user_id])?;
+            Ok(())
+        })
+    }
+
+    pub fn origin_revoked(&self, origin_jti: &str) -> Result<bool> {
+        let hit: Option<i64> = self
+            .conn()
+            .prepare_cached("SELECT 1 FROM revoked_origins WHERE origin_jti = ?1")?
+            .query_row([origin_jti], |r| r.get(0))
+            .optional()?;
+        Ok(hit.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(pool: &str, name: &str, email: &str) -> UserRow {
+        UserRow {
+            id: 0,
+            pool_id: pool.into(),
+            username: name.into(),
+            username_key: name.into(),
+            sub: format!("sub-{name}"),
+            status: "CONFIRMED".into(),
+            enabled: true,
+            created: 1,
+            modified: 1,
+            attributes: vec![
+                ("sub".into(), format!("sub-{name}")),
+                ("email".into(), email.into()),
+            ],
+            doc: serde_json::json!({"k": 1}),
+        }
+    }
+
+    fn names(page: &Page) -> Vec<&str> {
+        page.users.iter().map(|u| u.username.as_str()).collect()
+    }
+
+    #[test]
+    fn users_round_trip_and_conflict() {
+        let s = Store::in_memory().unwrap();
+        let u = s.insert_user(user("p", "alice", "a@x.io")).unwrap();
+        assert!(matches!(
+            s.insert_user(user("p", "alice", "b@x.io")),
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(s.user_by_username("p", "alice").unwrap().unwrap(), u);
+        assert_eq!(s.user_by_sub("p", "sub-alice").unwrap().unwrap().id, u.id);
+        assert_eq!(
+            s.users_by_attribute("p", "email", "a@x.io").unwrap().len(),
+            1
+        );
+        let mut changed = u.clone();
+        changed.attributes[1].1 = "new@x.io".into();
+        s.update_user(&changed).unwrap();
+        assert!(
+            s.users_by_attribute("p", "email", "a@x.io")
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            s.users_by_attribute("p", "email", "new@x.io").unwrap()[0].doc["k"],
+            1
+        );
+    }
+
+    #[test]
+    fn list_pages_and_prefixes() {
+        let s = Store::in_memory().unwrap();
+        for (n, e) in [
+            ("a", "ann@x.io"),
+            ("b", "bob@x.io"),
+            ("c", "anna@y.io"),
+            ("d", "zed@x.io"),
+        ] {
+            s.insert_user(user("p", n, e)).unwrap();
+        }
+        s.insert_user(user("other", "a", "ann@x.io")).unwrap();
+        let all = s.list_users("p", &UserQuery::All, 0, 3).unwrap();
+        assert_eq!(names(&all), ["a", "b", "c"]);
+        let rest = s
+            .list_users("p", &UserQuery::All, all.next_after.unwrap(), 3)
+            .unwrap();
+        assert_eq!((names(&rest), rest.next_after), (vec!["d"], None));
+        let q = UserQuery::Attribute {
+            name: "email".into(),
+            query: AttrQuery {
+                value: "ann".into(),
+                prefix: true,
+            },
+        };
+        assert_eq!(names(&s.list_users("p", &q, 0, 60).unwrap()), ["a", "c"]);
+        let q = UserQuery::UsernameKey(AttrQuery {
+            value: "b".into(),
+            prefix: false,
+        });
+        assert_eq!(names(&s.list_users("p", &q, 0, 60).unwrap()), ["b"]);
+        assert_eq!(
+            names(
+                &s.list_users("p", &UserQuery::Enabled(vec![false]), 0, 60)
+                    .unwrap()
+            ),
+            Vec::<&str>::new()
+        );
+    }
+}
