@@ -226,3 +226,73 @@ impl VirtualAuthenticator {
         Self::from_device_file(serde_json::from_str(json)?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn credential() -> Credential {
+        Credential {
+            id: vec![1, 2, 3],
+            rp_id: "idp.localhost".into(),
+            user_handle: vec![9],
+            user_name: "ann".into(),
+            user_display_name: "Ann".into(),
+            discoverable: true,
+            key: CredentialKey::from_scalar(&[5; 32]).unwrap(),
+            sign_count: 4,
+            backup_eligible: true,
+        }
+    }
+
+    #[test]
+    fn webdriver_json_round_trip() {
+        let original = credential();
+        let json = original.to_webdriver();
+        assert_eq!(json["credentialId"], "AQID");
+        assert_eq!(json["isResidentCredential"], true);
+        let back = Credential::from_webdriver(&json).unwrap();
+        assert_eq!(back.id, original.id);
+        assert_eq!(back.key.public_sec1(), original.key.public_sec1());
+        assert_eq!((back.sign_count, back.discoverable), (4, true));
+    }
+
+    fn check_error(mutate: impl Fn(&mut serde_json::Value), expect: &str) {
+        let mut device =
+            VirtualAuthenticator::with_seed(AuthenticatorConfig::default(), 1).unwrap();
+        device.import_credential(credential());
+        let mut json: serde_json::Value = serde_json::from_str(&device.to_json()).unwrap();
+        mutate(&mut json);
+        let err = VirtualAuthenticator::from_json(&json.to_string()).unwrap_err();
+        assert!(
+            err.to_string().contains(expect),
+            "{err} should contain {expect}"
+        );
+    }
+
+    #[test]
+    fn bad_device_files_name_the_field() {
+        check_error(|j| j["version"] = 2.into(), "field version");
+        check_error(
+            |j| j["rng"]["seed"] = "abcd".into(),
+            "rng.seed: must be 32 bytes",
+        );
+        check_error(|j| j["rng"]["word_pos"] = "x".into(), "rng.word_pos");
+        check_error(
+            |j| j["credentials"][0]["private_key"] = "AAAA".into(),
+            "private_key",
+        );
+        check_error(
+            |j| j["credentials"][0]["id"] = "*".into(),
+            "id: id is not base64url",
+        );
+        check_error(
+            |j| j["config"]["credential_id_len"] = 8.into(),
+            "credential_id_len",
+        );
+        check_error(
+            |j| j["config"]["aaguid"] = "00".into(),
+            "aaguid must be 16 bytes",
+        );
+    }
+}
