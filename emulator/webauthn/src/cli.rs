@@ -149,13 +149,24 @@ fn registration(args: &RegistrationArgs, out: &mut dyn Write) -> Result<bool> {
         Policy::RequireTrustedRoot => AttestationPolicy::RequireTrustedRoot,
         Policy::RefuseAttestation => AttestationPolicy::RefuseAttestation,
     };
-    config.trust_roots = args.trust_roots.iter().map(|p| read_certificate(p)).collect::<Result<_>>()?;
+    config.trust_roots = args
+        .trust_roots
+        .iter()
+        .map(|p| read_certificate(p))
+        .collect::<Result<_>>()?;
     let rp = RelyingParty::new(config)?;
     let state = RegistrationState::from_options(&options);
     let mut trace = Trace::enabled();
     let result = RegistrationResponseJson::from_json(&read(&c.response)?)
         .and_then(|r| rp.verify_registration(&state, &r, now_ms(c), &|_| false, &mut trace));
-    report(out, "registration", &rp, c, &trace, result.as_ref().map(|r| (r, None)))?;
+    report(
+        out,
+        "registration",
+        &rp,
+        c,
+        &trace,
+        result.as_ref().map(|r| (r, None)),
+    )?;
     write_record(c, result.as_ref().ok())?;
     Ok(result.is_ok())
 }
@@ -174,10 +185,11 @@ fn authentication(args: &AuthenticationArgs, out: &mut dyn Write) -> Result<bool
     let rp = RelyingParty::new(config)?;
     let state = AuthenticationState::from_options(&options);
     let mut trace = Trace::enabled();
-    let result = AuthenticationResponseJson::from_json(&read(&c.response)?).and_then(|r| {
-        rp.verify_authentication(&state, &r, &mut credential, now_ms(c), &mut trace)
-    });
-    let outcome = result.as_ref().map(|o| serde_json::to_value(o).unwrap_or_default());
+    let result = AuthenticationResponseJson::from_json(&read(&c.response)?)
+        .and_then(|r| rp.verify_authentication(&state, &r, &mut credential, now_ms(c), &mut trace));
+    let outcome = result
+        .as_ref()
+        .map(|o| serde_json::to_value(o).unwrap_or_default());
     let verdict = match &outcome {
         Ok(o) => Ok((&credential, Some(o))),
         Err(e) => Err(*e),
@@ -212,7 +224,11 @@ fn report(
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         return Ok(());
     }
-    writeln!(out, "{ceremony}: rp id {:?}, origins {:?}", config.rp_id, config.origins)?;
+    writeln!(
+        out,
+        "{ceremony}: rp id {:?}, origins {:?}",
+        config.rp_id, config.origins
+    )?;
     for step in trace.steps() {
         writeln!(out, "  pass  {:<18} {}", step.check, step.detail)?;
     }
@@ -252,8 +268,12 @@ fn write_record(common: &Common, record: Option<&CredentialRecord>) -> Result<()
 fn read_certificate(path: &Path) -> Result<Vec<u8>> {
     use base64::Engine as _;
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let Ok(text) = std::str::from_utf8(&bytes) else { return Ok(bytes) };
-    let Some(start) = text.find("-----BEGIN CERTIFICATE-----") else { return Ok(bytes) };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return Ok(bytes);
+    };
+    let Some(start) = text.find("-----BEGIN CERTIFICATE-----") else {
+        return Ok(bytes);
+    };
     let body: String = text[start..]
         .lines()
         .skip(1)

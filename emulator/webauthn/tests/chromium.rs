@@ -31,21 +31,34 @@ fn register(rp: &RelyingParty, case: &str) -> Result<CredentialRecord, Error> {
     let options: CreationOptionsJson = load(case, "registration-options.json");
     let response: RegistrationResponseJson = load(case, "registration-response.json");
     let state = RegistrationState::from_options(&options);
-    rp.verify_registration(&state, &response, NOW_MS, &|_| false, &mut Trace::disabled())
+    rp.verify_registration(
+        &state,
+        &response,
+        NOW_MS,
+        &|_| false,
+        &mut Trace::disabled(),
+    )
 }
 
 fn authenticate(rp: &RelyingParty, case: &str, record: &mut CredentialRecord) -> Result<(), Error> {
     let options: RequestOptionsJson = load(case, "authentication-options.json");
     let response: AuthenticationResponseJson = load(case, "authentication-response.json");
     let state = AuthenticationState::from_options(&options);
-    rp.verify_authentication(&state, &response, record, NOW_MS, &mut Trace::disabled()).map(drop)
+    rp.verify_authentication(&state, &response, record, NOW_MS, &mut Trace::disabled())
+        .map(drop)
 }
 
 fn check(case: &str, format: &str, type_: AttestationType) {
     let rp = rp(config());
     let mut record = register(&rp, case).unwrap_or_else(|e| panic!("{case}: {e}"));
-    assert_eq!((record.attestation_format.as_str(), record.attestation_type), (format, type_));
-    assert!(record.uv_initialized, "{case}: the virtual authenticator verifies the user");
+    assert_eq!(
+        (record.attestation_format.as_str(), record.attestation_type),
+        (format, type_)
+    );
+    assert!(
+        record.uv_initialized,
+        "{case}: the virtual authenticator verifies the user"
+    );
     let before = record.sign_count;
     authenticate(&rp, case, &mut record).unwrap_or_else(|e| panic!("{case}: {e}"));
     assert!(record.sign_count > before, "{case}: counter advanced");
@@ -71,24 +84,50 @@ fn chromium_direct_packed_x5c_is_accepted() {
 fn chromium_batch_certificate_as_trusted_root() {
     // Chromium's batch certificate is self-signed: configured as a root, the chain is trusted.
     let response: RegistrationResponseJson = load("direct", "registration-response.json");
-    let object = emulator_webauthn::encoding::unb64("attestationObject", &response.response.attestation_object)
-        .expect("b64");
+    let object = emulator_webauthn::encoding::unb64(
+        "attestationObject",
+        &response.response.attestation_object,
+    )
+    .expect("b64");
     let value: ciborium::Value = ciborium::from_reader(object.as_slice()).expect("cbor");
     let map = value.as_map().expect("map");
-    let stmt = map.iter().find(|(k, _)| k.as_text() == Some("attStmt")).expect("attStmt").1.as_map().expect("map");
-    let x5c = stmt.iter().find(|(k, _)| k.as_text() == Some("x5c")).expect("x5c").1.as_array().expect("array");
+    let stmt = map
+        .iter()
+        .find(|(k, _)| k.as_text() == Some("attStmt"))
+        .expect("attStmt")
+        .1
+        .as_map()
+        .expect("map");
+    let x5c = stmt
+        .iter()
+        .find(|(k, _)| k.as_text() == Some("x5c"))
+        .expect("x5c")
+        .1
+        .as_array()
+        .expect("array");
     let mut config = config();
     config.attestation = AttestationPolicy::RequireTrustedRoot;
     config.trust_roots = vec![x5c[0].as_bytes().expect("der").clone()];
     let record = register(&rp(config.clone()), "direct").expect("trusted");
-    assert!(record.attestation_root.as_deref().is_some_and(|s| s.contains("Batch Certificate")));
+    assert!(
+        record
+            .attestation_root
+            .as_deref()
+            .is_some_and(|s| s.contains("Batch Certificate"))
+    );
     // `none` is refused under the same policy.
-    assert_eq!(register(&rp(config), "none").map_err(|e| e.check()).err(), Some("AttestationTypeRefused"));
+    assert_eq!(
+        register(&rp(config), "none").map_err(|e| e.check()).err(),
+        Some("AttestationTypeRefused")
+    );
 }
 
 #[test]
 fn chromium_responses_need_their_origin() {
     let mut config = config();
     config.origins = vec!["http://localhost:1".to_owned()];
-    assert_eq!(register(&rp(config), "none").map_err(|e| e.check()).err(), Some("OriginMismatch"));
+    assert_eq!(
+        register(&rp(config), "none").map_err(|e| e.check()).err(),
+        Some("OriginMismatch")
+    );
 }

@@ -1,6 +1,8 @@
 //! Shared test helpers: fixture loading, hex, and relying parties for the fixtures.
 #![allow(dead_code)]
 
+pub mod forge;
+
 use std::path::PathBuf;
 
 use emulator_webauthn::encoding::b64;
