@@ -5,10 +5,11 @@ use std::io::{Read as _, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
+use base64::Engine as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::authenticator::device::CredentialFile;
-use crate::authenticator::{AuthenticatorConfig, Credential, VirtualAuthenticator};
+use crate::authenticator::{AuthenticatorConfig, ClientContext, Credential, VirtualAuthenticator};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -74,6 +75,9 @@ pub enum AuthenticatorCommand {
         options: PathBuf,
         #[arg(long)]
         origin: String,
+        /// base64url id of the credential the user picks when several are eligible.
+        #[arg(long)]
+        credential: Option<String>,
     },
     /// Lists the device's credentials (without private keys).
     List(DeviceArgs),
@@ -160,9 +164,15 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
             device,
             options,
             origin,
+            credential,
         } => {
             let mut authenticator = open(&device)?;
-            let response = authenticator.get(&read_input(&options)?, &origin)?;
+            let mut ctx = ClientContext::same_origin(&origin);
+            if let Some(id) = credential {
+                let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&id);
+                ctx.pick_credential = Some(id.context("--credential is not base64url")?);
+            }
+            let response = authenticator.get_in(&read_input(&options)?, &ctx)?;
             save(&device, &authenticator)?;
             print_json(out, &response)
         }
@@ -214,7 +224,6 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
                 bail!("this device's attestation format has no certificate chain");
             };
             save(&args, &authenticator)?;
-            use base64::Engine as _;
             writeln!(
                 out,
                 "{}",

@@ -249,3 +249,25 @@ fn skipped_presence_signs_with_up_clear() {
     assert_eq!(data[32] & 0x01, 0, "UP clear");
     assert_eq!(data[32] & 0x44, 0x44, "UV and AT set");
 }
+
+#[test]
+fn the_user_picks_an_account_among_discoverable_credentials() {
+    use harness::authenticator::ClientContext;
+    let mut phone = device(AuthenticatorConfig::platform_passkey());
+    let first = phone.create(&creation(1).to_string(), ORIGIN).unwrap();
+    let second = phone.create(&creation(2).to_string(), ORIGIN).unwrap();
+    let request = json!({"challenge": "AAEC", "rpId": "example.org"}).to_string();
+    let got = phone.get(&request, ORIGIN).unwrap();
+    assert_eq!(got["id"], first["id"], "no choice: the first account");
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut ctx = ClientContext::same_origin(ORIGIN);
+    ctx.pick_credential = Some(b64.decode(second["id"].as_str().unwrap()).unwrap());
+    let got = phone.get_in(&request, &ctx).unwrap();
+    assert_eq!(got["id"], second["id"]);
+    assert_eq!(got["response"]["userHandle"], base64_user(2));
+    ctx.pick_credential = Some(vec![0; 16]);
+    let err = phone.get_in(&request, &ctx).unwrap_err();
+    assert_eq!(err.name, ErrorName::NotAllowedError);
+    assert!(err.reason.contains("picked credential"), "{err}");
+}

@@ -58,6 +58,7 @@ fn context(file: &Value, name: &str, ceremony: &Value) -> ClientContext {
             .and_then(Value::as_str)
             .map(str::to_owned),
         extra_client_data: extra,
+        pick_credential: None,
     }
 }
 

@@ -22,6 +22,8 @@ pub struct ClientContext {
     pub top_origin: Option<String>,
     /// Members appended to clientDataJSON after the standard ones, in order.
     pub extra_client_data: Vec<(String, Value)>,
+    /// The credential id the user picks in the account chooser of `get` (else the first).
+    pub pick_credential: Option<Vec<u8>>,
 }
 
 impl ClientContext {
@@ -187,6 +189,7 @@ impl VirtualAuthenticator {
             client_data_hash: Sha256::digest(client_data.as_bytes()).into(),
             allow: &options.allow,
             user_verification: options.user_verification,
+            pick: ctx.pick_credential.as_deref(),
         })?;
         let id = b64(&assertion.credential_id);
         let mut response = json!({
@@ -290,6 +293,7 @@ mod tests {
             cross_origin: true,
             top_origin: Some("https://example.com".into()),
             extra_client_data: vec![("extraData".into(), json!("x"))],
+            pick_credential: None,
         };
         assert_eq!(
             client_data_json("webauthn.get", &[0xff], &ctx),

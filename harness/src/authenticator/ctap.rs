@@ -39,6 +39,8 @@ pub struct GetAssertion<'a> {
     pub client_data_hash: [u8; 32],
     pub allow: &'a [Vec<u8>],
     pub user_verification: UvRequirement,
+    /// The account the user picks when several credentials are eligible.
+    pub pick: Option<&'a [u8]>,
 }
 
 /// Output of authenticatorGetAssertion.
@@ -176,13 +178,14 @@ impl VirtualAuthenticator {
         Ok(made)
     }
 
-    /// authenticatorGetAssertion: the first eligible credential (in allow-list order when one
-    /// is given, else the first discoverable credential stored for the RP).
+    /// authenticatorGetAssertion with the credential the user picks, or else the first
+    /// eligible one (in allow-list order when one is given, else the first discoverable
+    /// credential stored for the RP).
     pub(crate) fn get_assertion(
         &mut self,
         req: &GetAssertion<'_>,
     ) -> Result<Assertion, WebAuthnError> {
-        let index = self.find_credential(req.rp_id, req.allow)?;
+        let index = self.find_credential(req.rp_id, req.allow, req.pick)?;
         let uv = self.verify_user(req.user_verification)?;
         let up = self.test_presence("sign in")?;
         let mut credential = self.credentials[index].clone();
@@ -202,17 +205,29 @@ impl VirtualAuthenticator {
         Ok(assertion)
     }
 
-    fn find_credential(&self, rp_id: &str, allow: &[Vec<u8>]) -> Result<usize, WebAuthnError> {
+    fn find_credential(
+        &self,
+        rp_id: &str,
+        allow: &[Vec<u8>],
+        pick: Option<&[u8]>,
+    ) -> Result<usize, WebAuthnError> {
+        let picked = |c: &Credential| pick.is_none_or(|id| c.id == id);
         let found = if allow.is_empty() {
             let mut it = self.credentials.iter();
-            it.position(|c| c.rp_id == rp_id && c.discoverable)
+            it.position(|c| c.rp_id == rp_id && c.discoverable && picked(c))
         } else {
             allow.iter().find_map(|id| {
                 let mut it = self.credentials.iter();
-                it.position(|c| c.rp_id == rp_id && c.id == *id)
+                it.position(|c| c.rp_id == rp_id && c.id == *id && picked(c))
             })
         };
         found.ok_or_else(|| {
+            if let Some(id) = pick {
+                let id = super::client::b64(id);
+                return WebAuthnError::not_allowed(format!(
+                    "the picked credential {id} is not eligible for RP ID {rp_id:?}"
+                ));
+            }
             WebAuthnError::not_allowed(match allow.len() {
                 0 => format!("no discoverable credential for RP ID {rp_id:?} on this authenticator"),
                 n => format!(
