@@ -1,0 +1,89 @@
+//! Shared test setup: an in-process emulator on a loopback port and the official AWS SDK
+//! client pointed at it.
+#![allow(dead_code)]
+
+use aws_sdk_cognitoidentityprovider as cip;
+use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
+use emulator::{Config, Running};
+
+pub const POOL: &str = "us-east-1_Mosaic001";
+pub const CLIENT: &str = "1example23456789abcdefghij";
+
+pub struct Emu {
+    pub running: Running,
+    pub sdk: cip::Client,
+}
+
+impl Emu {
+    pub fn url(&self) -> &str {
+        &self.running.cognito_url
+    }
+}
+
+pub fn sdk(url: &str) -> cip::Client {
+    let conf = cip::Config::builder()
+        .behavior_version(cip::config::BehaviorVersion::latest())
+        .region(cip::config::Region::new("us-east-1"))
+        .credentials_provider(cip::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        ))
+        .endpoint_url(url)
+        .build();
+    cip::Client::from_conf(conf)
+}
+
+/// The embedded default config (the guide's pool, client and IdP) on a free loopback port.
+pub async fn start() -> Emu {
+    start_with(Config::default_config()).await
+}
+
+pub async fn start_with(config: Config) -> Emu {
+    let running = emulator::start(config.with_ephemeral_ports())
+        .await
+        .expect("emulator starts");
+    let sdk = sdk(&running.cognito_url);
+    Emu { running, sdk }
+}
+
+/// The AWS exception name of an SDK error (`__type` on the wire).
+pub fn code<E: ProvideErrorMetadata>(e: &E) -> String {
+    e.code().unwrap_or("<no code>").to_owned()
+}
+
+pub fn message<E: ProvideErrorMetadata>(e: &E) -> String {
+    e.message().unwrap_or("").to_owned()
+}
+
+pub fn attr(name: &str, value: &str) -> cip::types::AttributeType {
+    cip::types::AttributeType::builder()
+        .name(name)
+        .value(value)
+        .build()
+        .expect("attribute")
+}
+
+/// Create a confirmed user with a permanent password in the default pool.
+pub async fn confirmed_user(sdk: &cip::Client, email: &str, password: &str) -> String {
+    let out = sdk
+        .admin_create_user()
+        .user_pool_id(POOL)
+        .username(email)
+        .user_attributes(attr("email", email))
+        .user_attributes(attr("email_verified", "true"))
+        .message_action(cip::types::MessageActionType::Suppress)
+        .send()
+        .await
+        .expect("admin create user");
+    sdk.admin_set_user_password()
+        .user_pool_id(POOL)
+        .username(email)
+        .password(password)
+        .permanent(true)
+        .send()
+        .await
+        .expect("set password");
+    out.user()
+        .and_then(|u| u.username())
+        .expect("username")
+        .to_owned()
+}
