@@ -248,3 +248,13 @@ fn synced_copy_on_a_second_device_signs_in() {
     let restored = VirtualAuthenticator::from_json(&laptop.to_json()).unwrap();
     assert_eq!(restored.to_json(), laptop.to_json());
 }
+
+/// The project's default IdP address: an http `*.localhost` origin with its own RP ID.
+#[test]
+fn idp_localhost_origin_is_a_secure_context() {
+    let origin = "http://idp.localhost:9230";
+    let rp = Rp::at("idp.localhost", origin);
+    let mut device = platform(6);
+    let passkey = rp.try_register_passkey(&mut device, "kim", origin).unwrap();
+    rp.login_at(&mut device, &passkey, origin).unwrap();
+}

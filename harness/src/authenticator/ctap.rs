@@ -111,6 +111,20 @@ impl VirtualAuthenticator {
         Ok(discoverable)
     }
 
+    /// Fails when a new discoverable credential would not fit. The account's own old
+    /// credential does not count: the new one replaces it (CTAP2 6.1.2).
+    fn check_capacity(&self, req: &MakeCredential<'_>) -> Result<(), WebAuthnError> {
+        let stored = self.credentials.iter().filter(|c| c.discoverable);
+        let others = stored.filter(|c| !same_account(c, req)).count();
+        if others >= self.config.capacity {
+            return Err(WebAuthnError::not_allowed(format!(
+                "the authenticator's discoverable credential storage is full ({others} of {})",
+                self.config.capacity
+            )));
+        }
+        Ok(())
+    }
+
     /// authenticatorMakeCredential with the attestation format of the config.
     pub(crate) fn make_credential(
         &mut self,
@@ -120,18 +134,7 @@ impl VirtualAuthenticator {
         let uv = self.verify_user(req.user_verification)?;
         let up = self.test_presence("create a credential")?;
         if discoverable {
-            let same_user = |c: &Credential| {
-                c.discoverable && c.rp_id == req.rp_id && c.user_handle == req.user_id
-            };
-            // A new discoverable credential replaces the account's old one (CTAP2 6.1.2).
-            self.credentials.retain(|c| !same_user(c));
-            let stored = self.credentials.iter().filter(|c| c.discoverable).count();
-            if stored >= self.config.capacity {
-                return Err(WebAuthnError::not_allowed(format!(
-                    "the authenticator's discoverable credential storage is full ({stored} of {})",
-                    self.config.capacity
-                )));
-            }
+            self.check_capacity(req)?;
         }
         let (key, id) = self.next_key_and_id();
         let mut credential = Credential {
@@ -153,21 +156,11 @@ impl VirtualAuthenticator {
             key: &credential.key,
         };
         let auth_data = auth_data::encode(req.rp_id, flags, counter, Some(&attested));
-        let format = self.config.attestation;
-        let batch = match format.has_x5c() {
-            true => Some(self.ensure_batch()?.0.clone()),
-            false => None,
-        };
-        let rp_id_hash = auth_data::rp_id_hash(req.rp_id);
-        let signed = Signed {
-            auth_data: &auth_data,
-            client_data_hash: &req.client_data_hash,
-            credential_key: &credential.key,
-            credential_id: &credential.id,
-            rp_id_hash: &rp_id_hash,
-        };
-        let (fmt, statement) = attestation::statement(format, &signed, batch.as_ref());
-        let attestation_object = attestation::object(fmt, statement, &auth_data);
+        let attestation_object = self.attest(&auth_data, &credential, &req.client_data_hash)?;
+        if discoverable {
+            self.credentials
+                .retain(|c| !(c.discoverable && same_account(c, req)));
+        }
         let made = MadeCredential {
             credential_id: credential.id.clone(),
             auth_data,
@@ -176,6 +169,30 @@ impl VirtualAuthenticator {
         };
         self.credentials.push(credential);
         Ok(made)
+    }
+
+    /// The attestation object in the configured format.
+    fn attest(
+        &mut self,
+        auth_data: &[u8],
+        credential: &Credential,
+        client_data_hash: &[u8; 32],
+    ) -> Result<Vec<u8>, WebAuthnError> {
+        let format = self.config.attestation;
+        let batch = match format.has_x5c() {
+            true => Some(self.ensure_batch()?.0.clone()),
+            false => None,
+        };
+        let rp_id_hash = auth_data::rp_id_hash(&credential.rp_id);
+        let signed = Signed {
+            auth_data,
+            client_data_hash,
+            credential_key: &credential.key,
+            credential_id: &credential.id,
+            rp_id_hash: &rp_id_hash,
+        };
+        let (fmt, statement) = attestation::statement(format, &signed, batch.as_ref());
+        Ok(attestation::object(fmt, statement, auth_data))
     }
 
     /// authenticatorGetAssertion with the credential the user picks, or else the first
@@ -266,6 +283,10 @@ impl VirtualAuthenticator {
             CounterMode::Cloned => credential.sign_count,
         }
     }
+}
+
+fn same_account(c: &Credential, req: &MakeCredential<'_>) -> bool {
+    c.rp_id == req.rp_id && c.user_handle == req.user_id
 }
 
 /// Whether the client replaces the attestation with `none` for this conveyance (L3 5.1.3
