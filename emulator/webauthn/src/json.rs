@@ -112,7 +112,12 @@ pub struct AttestationResponseJson {
     #[serde(rename = "clientDataJSON")]
     pub client_data_json: String,
     pub attestation_object: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// A hint only; `null` (sent by some non-browser clients) reads as empty.
+    #[serde(
+        default,
+        deserialize_with = "null_as_empty",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub transports: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authenticator_data: Option<String>,
@@ -147,6 +152,10 @@ pub struct AssertionResponseJson {
     pub signature: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_handle: Option<String>,
+}
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
 }
 
 impl RegistrationResponseJson {
