@@ -117,6 +117,7 @@ impl Credential {
             "privateKey": b64(&self.key.to_pkcs8_der()),
             "userHandle": b64(&self.user_handle),
             "signCount": self.sign_count,
+            "backupEligibility": self.backup_eligible,
         })
     }
 
@@ -143,7 +144,7 @@ impl Credential {
             discoverable: value.get("isResidentCredential").and_then(|v| v.as_bool()) == Some(true),
             key,
             sign_count: u32::try_from(count).map_err(|e| field_err("signCount", e))?,
-            backup_eligible: false,
+            backup_eligible: value.get("backupEligibility").and_then(|v| v.as_bool()) == Some(true),
         })
     }
 }
