@@ -203,3 +203,44 @@ fn browser_errors_fail_with_the_error_name() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("NotAllowedError"), "{stderr}");
 }
+
+#[test]
+fn knobs_are_turned_by_editing_the_device_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = write(dir.path(), "create.json", &creation());
+    let device = dir.path().join("d.json");
+    let device = device.to_str().unwrap();
+    let args = [
+        "authenticator",
+        "create",
+        "--options",
+        &options,
+        "--origin",
+        ORIGIN,
+        "--device",
+        device,
+    ];
+    ok_json(&args);
+    let mut file: Value = serde_json::from_str(&std::fs::read_to_string(device).unwrap()).unwrap();
+    file["config"]["uv_succeeds"] = json!(false);
+    std::fs::write(device, file.to_string()).unwrap();
+    let request =
+        json!({"challenge": "AAAA", "rpId": "idp.localhost", "userVerification": "required"});
+    let request = write(dir.path(), "get.json", &request);
+    let out = harness(&[
+        "authenticator",
+        "get",
+        "--options",
+        &request,
+        "--origin",
+        ORIGIN,
+        "--device",
+        device,
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("NotAllowedError: user verification required but the user failed"),
+        "{stderr}"
+    );
+}
