@@ -232,15 +232,13 @@ impl RelyingParty {
                     expected: b64(&credential.user_handle),
                 });
             }
-            None => {}
-            Some(handle) => {
-                if unb64("userHandle", handle)? != credential.user_handle {
-                    return Err(Error::UserHandleMismatch {
-                        expected: b64(&credential.user_handle),
-                        actual: handle.to_owned(),
-                    });
-                }
+            Some(handle) if unb64("userHandle", handle)? != credential.user_handle => {
+                return Err(Error::UserHandleMismatch {
+                    expected: b64(&credential.user_handle),
+                    actual: handle.to_owned(),
+                });
             }
+            _ => {}
         }
         trace.pass("credential owner", || {
             format!(

@@ -323,7 +323,10 @@ pub(crate) fn check_credential_ids(
 }
 
 /// `{fmt, attStmt, authData}` from the attestation object (one CBOR map, nothing after it).
-fn split_attestation_object(bytes: &[u8]) -> Result<(String, Vec<(Value, Value)>, Vec<u8>), Error> {
+/// `fmt`, `attStmt` (a CBOR map's entries) and `authData`.
+type AttestationParts = (String, Vec<(Value, Value)>, Vec<u8>);
+
+fn split_attestation_object(bytes: &[u8]) -> Result<AttestationParts, Error> {
     let bad = |detail: &str| Error::AttestationObjectMalformed {
         detail: detail.to_owned(),
     };

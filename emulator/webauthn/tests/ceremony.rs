@@ -1,5 +1,6 @@
 //! Whole ceremonies through `start_*` / `finish_*`: options as the browser gets them, states
 //! that survive serialisation, and single-use, expiring challenges.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers outside #[test] fns
 
 mod common;
 

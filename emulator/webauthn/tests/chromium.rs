@@ -1,5 +1,6 @@
 //! Responses captured from Chromium's virtual authenticator (fixtures/webauthn/chromium):
 //! registration and authentication are accepted with the captured options and origin.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers outside #[test] fns
 
 mod common;
 

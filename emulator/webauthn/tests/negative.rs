@@ -1,5 +1,6 @@
 //! The negative catalogue: each case changes one thing in a valid, correctly signed response and
 //! asserts the exact check that rejects it.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers outside #[test] fns
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! An independent authenticator: webauthn-authenticator-rs's SoftPasskey (packed self
 //! attestation) and SoftToken (packed x5c from its own CA) answer our options, and we accept.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers outside #[test] fns
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! The W3C WebAuthn Level 3 test vectors: every vector with a supported algorithm and format
 //! registers and authenticates; the others fail with the check that names why.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers outside #[test] fns
 
 mod common;
 

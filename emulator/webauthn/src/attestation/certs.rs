@@ -184,10 +184,10 @@ pub(crate) fn verify_chain(
         .collect::<Result<Vec<_>, _>>()?;
     for (index, cert) in certs.iter().enumerate() {
         check_validity(cert, index, now)?;
-        if let Some(issuer) = certs.get(index + 1) {
-            if !signed_by(cert, issuer) {
-                return Err(Error::CertificateSignatureInvalid { index });
-            }
+        if let Some(issuer) = certs.get(index + 1)
+            && !signed_by(cert, issuer)
+        {
+            return Err(Error::CertificateSignatureInvalid { index });
         }
     }
     let Some(last) = certs.last() else {
