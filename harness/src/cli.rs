@@ -165,71 +165,84 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
             options,
             origin,
             credential,
-        } => {
-            let mut authenticator = open(&device)?;
-            let mut ctx = ClientContext::same_origin(&origin);
-            if let Some(id) = credential {
-                let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&id);
-                ctx.pick_credential = Some(id.context("--credential is not base64url")?);
-            }
-            let response = authenticator.get_in(&read_input(&options)?, &ctx)?;
-            save(&device, &authenticator)?;
-            print_json(out, &response)
-        }
-        AuthenticatorCommand::List(args) => {
-            let list: Vec<serde_json::Value> = open(&args)?
-                .credentials()
-                .iter()
-                .map(|c| {
-                    let mut file = serde_json::to_value(c.to_file()).unwrap_or_default();
-                    if let Some(map) = file.as_object_mut() {
-                        map.remove("private_key");
-                    }
-                    file
-                })
-                .collect();
-            print_json(out, &serde_json::Value::Array(list))
-        }
+        } => get(&device, &options, &origin, credential.as_deref(), out),
+        AuthenticatorCommand::List(args) => list(&args, out),
         AuthenticatorCommand::Export {
             device,
             credential,
             webdriver,
-        } => {
-            let authenticator = open(&device)?;
-            let found = authenticator
-                .credentials()
-                .iter()
-                .find(|c| c.to_file().id == credential);
-            let Some(found) = found else {
-                bail!("no credential {credential} on {}", device.device.display());
-            };
-            match webdriver {
-                true => print_json(out, &found.to_webdriver()),
-                false => print_json(out, &serde_json::to_value(found.to_file())?),
-            }
-        }
-        AuthenticatorCommand::Import { device, credential } => {
-            let mut authenticator = open(&device)?;
-            let value: serde_json::Value = serde_json::from_str(&read_input(&credential)?)?;
-            let imported = match value.get("credentialId") {
-                Some(_) => Credential::from_webdriver(&value)?,
-                None => Credential::from_file(&serde_json::from_value::<CredentialFile>(value)?)?,
-            };
-            authenticator.import_credential(imported);
-            save(&device, &authenticator)
-        }
-        AuthenticatorCommand::Root(args) => {
-            let mut authenticator = open(&args)?;
-            let Some(root) = authenticator.attestation_root_der()? else {
-                bail!("this device's attestation format has no certificate chain");
-            };
-            save(&args, &authenticator)?;
-            writeln!(
-                out,
-                "{}",
-                base64::engine::general_purpose::STANDARD.encode(root)
-            )?;
-            Ok(())
-        }
+        } => export(&device, &credential, webdriver, out),
+        AuthenticatorCommand::Import { device, credential } => import(&device, &credential),
+        AuthenticatorCommand::Root(args) => root(&args, out),
     }
+}
+
+fn get(
+    device: &DeviceArgs,
+    options: &Path,
+    origin: &str,
+    credential: Option<&str>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let mut authenticator = open(device)?;
+    let mut ctx = ClientContext::same_origin(origin);
+    if let Some(id) = credential {
+        let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(id);
+        ctx.pick_credential = Some(id.context("--credential is not base64url")?);
+    }
+    let response = authenticator.get_in(&read_input(options)?, &ctx)?;
+    save(device, &authenticator)?;
+    print_json(out, &response)
+}
+
+fn list(device: &DeviceArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let mut list = Vec::new();
+    for credential in open(device)?.credentials() {
+        let mut entry = serde_json::to_value(credential.to_file())?;
+        if let Some(map) = entry.as_object_mut() {
+            map.remove("private_key");
+        }
+        list.push(entry);
+    }
+    print_json(out, &serde_json::Value::Array(list))
+}
+
+fn export(
+    device: &DeviceArgs,
+    credential: &str,
+    webdriver: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let authenticator = open(device)?;
+    let mut credentials = authenticator.credentials().iter();
+    let Some(found) = credentials.find(|c| c.to_file().id == credential) else {
+        bail!("no credential {credential} on {}", device.device.display());
+    };
+    match webdriver {
+        true => print_json(out, &found.to_webdriver()),
+        false => print_json(out, &serde_json::to_value(found.to_file())?),
+    }
+}
+
+/// Imports a device-file entry, or WebDriver JSON (recognised by its `credentialId`).
+fn import(device: &DeviceArgs, credential: &Path) -> anyhow::Result<()> {
+    let mut authenticator = open(device)?;
+    let value: serde_json::Value = serde_json::from_str(&read_input(credential)?)?;
+    let imported = match value.get("credentialId") {
+        Some(_) => Credential::from_webdriver(&value)?,
+        None => Credential::from_file(&serde_json::from_value::<CredentialFile>(value)?)?,
+    };
+    authenticator.import_credential(imported);
+    save(device, &authenticator)
+}
+
+fn root(device: &DeviceArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let mut authenticator = open(device)?;
+    let Some(root) = authenticator.attestation_root_der()? else {
+        bail!("this device's attestation format has no certificate chain");
+    };
+    save(device, &authenticator)?;
+    let text = base64::engine::general_purpose::STANDARD.encode(root);
+    writeln!(out, "{text}")?;
+    Ok(())
 }

@@ -244,3 +244,46 @@ fn knobs_are_turned_by_editing_the_device_file() {
         "{stderr}"
     );
 }
+
+#[test]
+fn init_and_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key.json");
+    let key = key.to_str().unwrap();
+    let init = [
+        "authenticator",
+        "init",
+        "--device",
+        key,
+        "--preset",
+        "security-key",
+        "--seed",
+        "3",
+    ];
+    assert!(harness(&init).status.success());
+    assert!(
+        !harness(&init).status.success(),
+        "init refuses to overwrite"
+    );
+    let out = harness(&["authenticator", "root", "--device", key]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    use base64::Engine as _;
+    let text = String::from_utf8(out.stdout).unwrap();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .unwrap();
+    assert_eq!(der[0], 0x30, "a DER certificate");
+    let again = harness(&["authenticator", "root", "--device", key]);
+    assert_eq!(
+        String::from_utf8(again.stdout).unwrap(),
+        text,
+        "the root is kept in the device file"
+    );
+    let phone = dir.path().join("phone.json");
+    let out = harness(&["authenticator", "root", "--device", phone.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no certificate chain"));
+}
