@@ -230,7 +230,7 @@ fn report(
         config.rp_id, config.origins
     )?;
     for step in trace.steps() {
-        writeln!(out, "  pass  {:<18} {}", step.check, step.detail)?;
+        writeln!(out, "  pass  {:<22} {}", step.check, step.detail)?;
     }
     match verdict {
         Ok((credential, _)) => {
@@ -249,7 +249,7 @@ fn report(
             )?;
         }
         Err(e) => {
-            writeln!(out, "  FAIL  {:<18} {e}", e.check())?;
+            writeln!(out, "  FAIL  {:<22} {e}", e.check())?;
             writeln!(out, "verdict: REJECTED ({})", e.check())?;
         }
     }
