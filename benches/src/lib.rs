@@ -1,5 +1,7 @@
 //! Shared helpers for the criterion benches: the captured ceremonies they replay.
 
+pub mod ceremony;
+
 use std::path::PathBuf;
 
 use base64::Engine as _;
@@ -31,7 +33,12 @@ pub fn chromium(conveyance: &str) -> Result<Capture, String> {
     let dir = fixtures().join("chromium");
     let meta: serde_json::Value =
         serde_json::from_str(&read(dir.join("capture.json"))?).map_err(|e| e.to_string())?;
-    let text = |key: &str| meta[key].as_str().map(str::to_owned).ok_or(format!("capture.json: {key}"));
+    let text = |key: &str| {
+        meta[key]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or(format!("capture.json: {key}"))
+    };
     let folder = dir.join(conveyance);
     Ok(Capture {
         origin: text("origin")?,
@@ -47,6 +54,10 @@ pub fn chromium(conveyance: &str) -> Result<Capture, String> {
 pub fn b64_field(json: &str, path: &[&str]) -> Result<Vec<u8>, String> {
     let value: serde_json::Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
     let field = path.iter().fold(&value, |v, key| &v[key]);
-    let text = field.as_str().ok_or_else(|| format!("{path:?} is not a string"))?;
-    URL_SAFE_NO_PAD.decode(text.trim_end_matches('=')).map_err(|e| e.to_string())
+    let text = field
+        .as_str()
+        .ok_or_else(|| format!("{path:?} is not a string"))?;
+    URL_SAFE_NO_PAD
+        .decode(text.trim_end_matches('='))
+        .map_err(|e| e.to_string())
 }
