@@ -15,5 +15,5 @@ pub mod server;
 pub mod store;
 
 pub use config::Config;
-// pub use emulator_webauthn as webauthn;
+pub use emulator_webauthn as webauthn;
 pub use server::{Options, Running, Storage, start, start_with};

@@ -33,6 +33,8 @@ struct Cli {
 enum Command {
     /// Check a config file and exit.
     CheckConfig,
+    /// WebAuthn tools: `webauthn verify registration|authentication`.
+    Webauthn(emulator::webauthn::cli::WebauthnArgs),
 }
 
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {
@@ -114,8 +116,18 @@ async fn wait_for_signal() {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    let result = match &cli.command {
         Some(Command::CheckConfig) => load_config(&cli).map(|_| println!("config ok")),
+        Some(Command::Webauthn(args)) => {
+            return match emulator::webauthn::cli::run(args, &mut std::io::stdout()) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(e) => {
+                    eprintln!("emulator webauthn: {e:#}");
+                    ExitCode::from(2)
+                }
+            };
+        }
         None => match tokio::runtime::Runtime::new() {
             Ok(rt) => rt.block_on(serve(cli)),
             Err(e) => Err(e.into()),
