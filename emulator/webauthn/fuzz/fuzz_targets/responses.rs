@@ -64,7 +64,13 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
         expires_at_ms: u64::MAX,
     };
     let credential = rp
-        .verify_registration(&reg_state, &registration, 0, &|_| false, &mut Trace::disabled())
+        .verify_registration(
+            &reg_state,
+            &registration,
+            0,
+            &|_| false,
+            &mut Trace::disabled(),
+        )
         .expect("the vector registers");
     let authentication = AuthenticationResponseJson::from_json(
         &serde_json::json!({
@@ -84,11 +90,20 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
         user_verification: UserVerification::Discouraged,
         expires_at_ms: u64::MAX,
     };
-    Fixture { rp, registration, reg_state, authentication, auth_state, credential }
+    Fixture {
+        rp,
+        registration,
+        reg_state,
+        authentication,
+        auth_state,
+        credential,
+    }
 });
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else { return };
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
     let f = &*FIXTURE;
     let text = std::str::from_utf8(rest).ok();
     let b64 = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(bytes);
@@ -96,25 +111,29 @@ fuzz_target!(|data: &[u8]| {
     match mode % 5 {
         0 => {
             if let Some(Ok(r)) = text.map(RegistrationResponseJson::from_json) {
-                let _ = f.rp.verify_registration(&f.reg_state, &r, 0, &|_| false, &mut trace);
+                let _ =
+                    f.rp.verify_registration(&f.reg_state, &r, 0, &|_| false, &mut trace);
             }
         }
         1 => {
             if let Some(Ok(r)) = text.map(AuthenticationResponseJson::from_json) {
                 let mut credential = f.credential.clone();
-                let _ = f.rp.verify_authentication(&f.auth_state, &r, &mut credential, 0, &mut trace);
+                let _ =
+                    f.rp.verify_authentication(&f.auth_state, &r, &mut credential, 0, &mut trace);
             }
         }
         2 => {
             let mut r = f.registration.clone();
             r.response.attestation_object = b64(rest);
-            let _ = f.rp.verify_registration(&f.reg_state, &r, 0, &|_| false, &mut trace);
+            let _ =
+                f.rp.verify_registration(&f.reg_state, &r, 0, &|_| false, &mut trace);
         }
         3 => {
             let mut r = f.authentication.clone();
             r.response.authenticator_data = b64(rest);
             let mut credential = f.credential.clone();
-            let _ = f.rp.verify_authentication(&f.auth_state, &r, &mut credential, 0, &mut trace);
+            let _ =
+                f.rp.verify_authentication(&f.auth_state, &r, &mut credential, 0, &mut trace);
         }
         _ => {
             if let Some(Ok(mut credential)) = text.map(CredentialRecord::from_json) {
