@@ -1,5 +1,6 @@
 //! The `emulator` command: start the emulated services, or run a tool.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -34,7 +35,7 @@ enum Command {
     /// Check a config file and exit.
     CheckConfig,
     /// WebAuthn tools: `webauthn verify registration|authentication`.
-    Webauthn(emulator::webauthn::cli::WebauthnArgs),
+    Webauthn(Box<emulator::webauthn::cli::WebauthnArgs>),
 }
 
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {
@@ -61,36 +62,40 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
         )
     };
     let pools: Vec<String> = config.cognito.pools.iter().map(|p| p.id.clone()).collect();
-    let running = emulator::start_with(
-        config,
-        Options {
-            storage: storage.clone(),
-            ..Options::default()
-        },
-    )
-    .await?;
-    println!(
-        "Cognito user pool API  {}/  (AWS_ENDPOINT_URL)",
-        running.cognito_url
+    let options = Options {
+        storage: storage.clone(),
+        ..Options::default()
+    };
+    let running = emulator::start_with(config, options).await?;
+    let url = &running.cognito_url;
+    let mut lines = vec![format!("Cognito user pool API  {url}/  (AWS_ENDPOINT_URL)")];
+    lines.extend(
+        pools
+            .iter()
+            .map(|id| format!("  pool {id}: issuer {url}/{id}")),
     );
-    for id in pools {
-        println!("  pool {id}: issuer {}/{id}", running.cognito_url);
-    }
-    println!(
-        "Control plane          {}/_emulator/health",
-        running.cognito_url
-    );
-    match storage {
-        Storage::Ephemeral => println!("State                  in memory"),
-        Storage::Dir(d) => println!(
+    lines.push(format!("Control plane          {url}/_emulator/health"));
+    lines.push(match storage {
+        Storage::Ephemeral => "State                  in memory".to_owned(),
+        Storage::Dir(d) => format!(
             "State                  {}",
             d.join("emulator.sqlite").display()
         ),
-    }
+    });
+    say(&lines);
     wait_for_signal().await;
-    println!("shutting down");
+    say(&["shutting down".to_owned()]);
     running.stop().await;
     Ok(())
+}
+
+/// Print to stdout, ignoring a closed pipe (e.g. `emulator | head -1`): the server keeps going.
+fn say(lines: &[String]) {
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        let _ = writeln!(out, "{line}");
+    }
+    let _ = out.flush();
 }
 
 async fn wait_for_signal() {

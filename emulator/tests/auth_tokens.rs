@@ -1,5 +1,6 @@
 //! Password sign-in, NEW_PASSWORD_REQUIRED, refresh, GetUser, sign-out and RevokeToken, with
 //! every token checked by an independent JWT library against the served JWKS.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! The `emulator` binary's tool subcommands, run as a user runs them.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use std::process::Command;
 

@@ -1,4 +1,5 @@
 //! State survives restarts and SIGKILL: every acknowledged write is on disk.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod common;
 
@@ -10,15 +11,26 @@ use common::{POOL, attr, sdk};
 
 /// The emulator binary on a free port with a data directory; returns the child and its URL.
 fn spawn(dir: &std::path::Path) -> (Child, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_emulator"))
-        .args(["--data-dir", dir.to_str().unwrap(), "--bind", &format!("127.0.0.1:{port}")])
+        .args([
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     assert!(line.contains("Cognito user pool API"), "{line}");
     (child, format!("http://localhost:{port}"))
 }
@@ -42,7 +54,13 @@ async fn acknowledged_writes_survive_sigkill_and_restart() {
         let mut acked = Vec::new();
         for i in 0..10_000 {
             let email = format!("w{i}@example.com");
-            let r = client.admin_create_user().user_pool_id(POOL).username(&email).user_attributes(attr("email", &email)).send().await;
+            let r = client
+                .admin_create_user()
+                .user_pool_id(POOL)
+                .username(&email)
+                .user_attributes(attr("email", &email))
+                .send()
+                .await;
             match r {
                 Ok(_) => acked.push(email),
                 Err(_) => break,
@@ -54,16 +72,35 @@ async fn acknowledged_writes_survive_sigkill_and_restart() {
     guard.0.kill().unwrap(); // SIGKILL on Unix
     guard.0.wait().unwrap();
     let acked = writer.await.unwrap();
-    assert!(acked.len() > 10, "the loop made progress before the kill: {}", acked.len());
+    assert!(
+        acked.len() > 10,
+        "the loop made progress before the kill: {}",
+        acked.len()
+    );
 
     let (child, url) = spawn(dir.path());
     let _guard = Guard(child);
     let client = sdk(&url);
     for email in &acked {
         let filter = format!("email = \"{email}\"");
-        let out = client.list_users().user_pool_id(POOL).filter(filter).send().await.unwrap();
-        assert_eq!(out.users().len(), 1, "acknowledged write of {email} was lost");
+        let out = client
+            .list_users()
+            .user_pool_id(POOL)
+            .filter(filter)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            out.users().len(),
+            1,
+            "acknowledged write of {email} was lost"
+        );
     }
-    let d = client.describe_user_pool().user_pool_id(POOL).send().await.unwrap();
+    let d = client
+        .describe_user_pool()
+        .user_pool_id(POOL)
+        .send()
+        .await
+        .unwrap();
     assert!(d.user_pool().unwrap().estimated_number_of_users() >= acked.len() as i32);
 }

@@ -1,4 +1,5 @@
 //! AdminLinkProviderForUser and AdminDisableProviderForUser, with the observed AWS errors.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Pools, domains, app clients, identity providers and resource servers through the AWS SDK.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod common;
 

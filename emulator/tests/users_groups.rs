@@ -1,4 +1,5 @@
 //! Users, self-service sign-up, groups and ListUsers through the AWS SDK.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod common;
 

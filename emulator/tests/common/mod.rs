@@ -1,6 +1,6 @@
 //! Shared test setup: an in-process emulator on a loopback port and the official AWS SDK
 //! client pointed at it.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 
 use aws_sdk_cognitoidentityprovider as cip;
 use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;

@@ -1,0 +1,167 @@
+//! The Cognito API over HTTP at growing pool sizes: ListUsers by email and AdminCreateUser,
+//! each beside the HTTP floor (the control plane's health check) measured in the same run.
+//!
+//! Sizes come from `COGNITO_BENCH_SIZES` (default `1000,100000`; add `1000000` for the full
+//! figure). Pools are filled through the store (an HTTP fill of 1M users would take minutes)
+//! and then served by the real server. The bench also prints the start-up time on the filled
+//! data directory and the process's resident memory.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use emulator::store::{Store, UserRow};
+use emulator::{Config, Options, Storage};
+
+const POOL: &str = "us-east-1_Mosaic001";
+
+fn sizes() -> Vec<usize> {
+    std::env::var("COGNITO_BENCH_SIZES")
+        .unwrap_or_else(|_| "1000,100000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect()
+}
+
+/// Fill `dir` with `n` users of the default pool (created by a first start).
+fn fill(rt: &tokio::runtime::Runtime, dir: &std::path::Path, n: usize) {
+    let running = rt.block_on(emulator::start_with(
+        Config::default_config().with_ephemeral_ports(),
+        Options {
+            storage: Storage::Dir(dir.to_owned()),
+            ..Options::default()
+        },
+    ));
+    rt.block_on(running.expect("start").stop());
+    let store = Store::open(dir).expect("store");
+    for i in 0..n {
+        let sub = format!("00000000-0000-4000-8000-{i:012}");
+        let email = format!("user{i}@example.com");
+        let row = UserRow {
+            id: 0,
+            pool_id: POOL.into(),
+            username: sub.clone(),
+            username_key: sub.clone(),
+            sub: sub.clone(),
+            status: "CONFIRMED".into(),
+            enabled: true,
+            created: 0,
+            modified: 0,
+            attributes: vec![
+                ("sub".into(), sub),
+                ("email".into(), email),
+                ("email_verified".into(), "true".into()),
+            ],
+            doc: serde_json::Value::Null,
+        };
+        store.insert_user(row).expect("insert");
+    }
+}
+
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    kb / 1024.0
+}
+
+fn post(client: &reqwest::Client, url: &str, op: &str, body: String) -> reqwest::RequestBuilder {
+    client
+        .post(format!("{url}/"))
+        .header(
+            "x-amz-target",
+            format!("AWSCognitoIdentityProviderService.{op}"),
+        )
+        .header("content-type", "application/x-amz-json-1.1")
+        .body(body)
+}
+
+fn bench_api(c: &mut Criterion) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let client = reqwest::Client::new();
+    let mut group = c.benchmark_group("cognito_http");
+    group
+        .measurement_time(Duration::from_secs(5))
+        .sample_size(30);
+    for n in sizes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let t = Instant::now();
+        fill(&rt, dir.path(), n);
+        eprintln!("filled {n} users in {:.1}s", t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let options = Options {
+            storage: Storage::Dir(dir.path().to_owned()),
+            ..Options::default()
+        };
+        let running = rt
+            .block_on(emulator::start_with(
+                Config::default_config().with_ephemeral_ports(),
+                options,
+            ))
+            .expect("start");
+        eprintln!(
+            "startup on {n} users: {:.1} ms; RSS {:.0} MiB",
+            t.elapsed().as_secs_f64() * 1e3,
+            rss_mib()
+        );
+        let url = running.cognito_url.clone();
+
+        group.bench_with_input(BenchmarkId::new("health_baseline", n), &n, |b, _| {
+            b.iter(|| {
+                rt.block_on(async {
+                    black_box(
+                        client
+                            .get(format!("{url}/_emulator/health"))
+                            .send()
+                            .await
+                            .expect("health")
+                            .bytes()
+                            .await,
+                    )
+                })
+            })
+        });
+        let mut i = 0usize;
+        group.bench_with_input(BenchmarkId::new("list_users_by_email", n), &n, |b, &n| {
+            b.iter(|| {
+                i = (i + 7919) % n.max(1);
+                let body = format!(
+                    r#"{{"UserPoolId":"{POOL}","Filter":"email = \"user{i}@example.com\""}}"#
+                );
+                rt.block_on(async {
+                    let resp = post(&client, &url, "ListUsers", body)
+                        .send()
+                        .await
+                        .expect("list");
+                    assert_eq!(resp.status(), 200);
+                    black_box(resp.bytes().await)
+                })
+            })
+        });
+        let seq = AtomicU64::new(0);
+        group.bench_with_input(BenchmarkId::new("admin_create_user", n), &n, |b, _| {
+            b.iter(|| {
+                let k = seq.fetch_add(1, Ordering::Relaxed);
+                let body = format!(r#"{{"UserPoolId":"{POOL}","Username":"new{n}-{k}@example.com","MessageAction":"SUPPRESS"}}"#);
+                rt.block_on(async {
+                    let resp = post(&client, &url, "AdminCreateUser", body).send().await.expect("create");
+                    assert_eq!(resp.status(), 200);
+                    black_box(resp.bytes().await)
+                })
+            })
+        });
+        eprintln!("RSS after {n}-user benches: {:.0} MiB", rss_mib());
+        rt.block_on(running.stop());
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_api);
+criterion_main!(benches);
