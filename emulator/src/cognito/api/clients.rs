@@ -4,7 +4,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::pools::secs;
-use super::{check_limit, page_token, pool};
+use super::{check_limit, paged, pool};
 use crate::clock::LOWER_ALNUM;
 use crate::cognito::Cognito;
 use crate::cognito::error::{CognitoError, Exception, Result};
@@ -356,19 +356,14 @@ pub struct ListIn {
 pub fn list(cx: &Cognito, input: ListIn) -> Result<Value> {
     pool(cx, &input.user_pool_id)?;
     let max = check_limit("maxResults", input.max_results, 1, 60, 60)?;
-    let after = page_token::decode(input.next_token.as_deref())? as usize;
     let clients: Vec<Client> = cx.store.list(Some(&input.user_pool_id))?;
-    let page: Vec<Value> = clients
-        .iter()
-        .skip(after)
-        .take(max)
-        .map(|c| json!({"ClientId": c.client_id, "UserPoolId": c.pool_id, "ClientName": c.name}))
-        .collect();
-    let mut out = json!({ "UserPoolClients": page });
-    if after + max < clients.len() {
-        out["NextToken"] = json!(page_token::encode((after + max) as i64));
-    }
-    Ok(out)
+    paged(
+        &clients,
+        "UserPoolClients",
+        input.next_token.as_deref(),
+        max,
+        |c| json!({"ClientId": c.client_id, "UserPoolId": c.pool_id, "ClientName": c.name}),
+    )
 }
 
 #[derive(Debug, Deserialize)]

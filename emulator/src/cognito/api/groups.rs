@@ -4,7 +4,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::pools::secs;
-use super::{check_limit, page_token, pool};
+use super::{check_limit, page_token, paged, pool};
 use crate::cognito::Cognito;
 use crate::cognito::error::{CognitoError, Exception, Result};
 use crate::cognito::model::Group;
@@ -127,14 +127,8 @@ pub struct ListIn {
 pub fn list(cx: &Cognito, input: ListIn) -> Result<Value> {
     pool(cx, &input.user_pool_id)?;
     let limit = check_limit("limit", input.limit, 1, 60, 60)?;
-    let after = page_token::decode(input.next_token.as_deref())? as usize;
     let all: Vec<Group> = cx.store.list(Some(&input.user_pool_id))?;
-    let page: Vec<Value> = all.iter().skip(after).take(limit).map(to_wire).collect();
-    let mut out = json!({ "Groups": page });
-    if after + limit < all.len() {
-        out["NextToken"] = json!(page_token::encode((after + limit) as i64));
-    }
-    Ok(out)
+    paged(&all, "Groups", input.next_token.as_deref(), limit, to_wire)
 }
 
 #[derive(Debug, Deserialize)]

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::pools::secs;
-use super::{check_limit, page_token, pool};
+use super::{check_limit, paged, pool};
 use crate::cognito::Cognito;
 use crate::cognito::error::{CognitoError, Exception, Result};
 use crate::cognito::model::{IdentityProvider, ResourceServer};
@@ -222,19 +222,14 @@ pub struct ListIn {
 pub fn list(cx: &Cognito, input: ListIn) -> Result<Value> {
     pool(cx, &input.user_pool_id)?;
     let max = check_limit("maxResults", input.max_results, 1, 60, 60)?;
-    let after = page_token::decode(input.next_token.as_deref())? as usize;
     let all: Vec<IdentityProvider> = cx.store.list(Some(&input.user_pool_id))?;
-    let page: Vec<Value> = all
-        .iter()
-        .skip(after)
-        .take(max)
-        .map(|i| json!({"ProviderName": i.name, "ProviderType": i.provider_type, "LastModifiedDate": secs(i.modified), "CreationDate": secs(i.created)}))
-        .collect();
-    let mut out = json!({ "Providers": page });
-    if after + max < all.len() {
-        out["NextToken"] = json!(page_token::encode((after + max) as i64));
-    }
-    Ok(out)
+    paged(
+        &all,
+        "Providers",
+        input.next_token.as_deref(),
+        max,
+        |i| json!({"ProviderName": i.name, "ProviderType": i.provider_type, "LastModifiedDate": secs(i.modified), "CreationDate": secs(i.created)}),
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -395,12 +390,12 @@ pub struct ListRsIn {
 pub fn list_resource_servers(cx: &Cognito, input: ListRsIn) -> Result<Value> {
     pool(cx, &input.user_pool_id)?;
     let max = check_limit("maxResults", Some(input.max_results), 1, 50, 50)?;
-    let after = page_token::decode(input.next_token.as_deref())? as usize;
     let all: Vec<ResourceServer> = cx.store.list(Some(&input.user_pool_id))?;
-    let page: Vec<Value> = all.iter().skip(after).take(max).map(describe_rs).collect();
-    let mut out = json!({ "ResourceServers": page });
-    if after + max < all.len() {
-        out["NextToken"] = json!(page_token::encode((after + max) as i64));
-    }
-    Ok(out)
+    paged(
+        &all,
+        "ResourceServers",
+        input.next_token.as_deref(),
+        max,
+        describe_rs,
+    )
 }

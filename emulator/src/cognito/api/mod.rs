@@ -189,6 +189,24 @@ pub mod page_token {
     }
 }
 
+/// One page of a short list (clients, providers, groups...) as `{key: [...], "NextToken"?}`;
+/// the token counts the items already returned.
+pub fn paged<T>(
+    items: &[T],
+    key: &str,
+    token: Option<&str>,
+    max: usize,
+    wire: impl Fn(&T) -> Value,
+) -> Result<Value> {
+    let after = usize::try_from(page_token::decode(token)?).unwrap_or(0);
+    let page: Vec<Value> = items.iter().skip(after).take(max).map(wire).collect();
+    let mut out = serde_json::json!({ key: page });
+    if after.saturating_add(max) < items.len() {
+        out["NextToken"] = serde_json::json!(page_token::encode((after + max) as i64));
+    }
+    Ok(out)
+}
+
 /// Resolve a pool or fail with `ResourceNotFoundException`.
 pub fn pool(cx: &Cognito, pool_id: &str) -> Result<super::model::Pool> {
     cx.store

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{check_limit, page_token, pool};
+use super::{check_limit, paged, pool};
 use crate::clock::ALNUM;
 use crate::cognito::Cognito;
 use crate::cognito::attributes::{self, STANDARD};
@@ -264,20 +264,11 @@ pub struct ListIn {
 
 pub fn list(cx: &Cognito, input: ListIn) -> Result<Value> {
     let max = check_limit("maxResults", Some(input.max_results), 1, 60, 60)?;
-    let after = page_token::decode(input.next_token.as_deref())? as usize;
     let pools: Vec<Pool> = cx.store.list(None)?;
-    let page: Vec<Value> = pools
-        .iter()
-        .skip(after)
-        .take(max)
-        .map(|p| json!({"Id": p.id, "Name": p.name, "LambdaConfig": p.settings.get("LambdaConfig").cloned().unwrap_or(json!({})),
-            "CreationDate": secs(p.created), "LastModifiedDate": secs(p.modified)}))
-        .collect();
-    let mut out = json!({ "UserPools": page });
-    if after + max < pools.len() {
-        out["NextToken"] = json!(page_token::encode((after + max) as i64));
-    }
-    Ok(out)
+    paged(&pools, "UserPools", input.next_token.as_deref(), max, |p| {
+        let lambda = p.settings.get("LambdaConfig").cloned().unwrap_or(json!({}));
+        json!({"Id": p.id, "Name": p.name, "LambdaConfig": lambda, "CreationDate": secs(p.created), "LastModifiedDate": secs(p.modified)})
+    })
 }
 
 #[derive(Debug, Deserialize)]
