@@ -26,6 +26,8 @@ CREATE TABLE users (
 );
 CREATE UNIQUE INDEX users_by_name ON users (pool_id, username_key);
 CREATE UNIQUE INDEX users_by_sub ON users (pool_id, sub);
+-- creation order within a pool: unfiltered ListUsers pages walk this index, no sort
+CREATE INDEX users_by_pool ON users (pool_id, id);
 CREATE INDEX users_by_status ON users (pool_id, status, id);
 CREATE INDEX users_by_enabled ON users (pool_id, enabled, id);
 
