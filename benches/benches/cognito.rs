@@ -83,6 +83,58 @@ fn post(client: &reqwest::Client, url: &str, op: &str, body: String) -> reqwest:
         .body(body)
 }
 
+/// Requests per second with `CONCURRENCY` clients in flight, for a request built by `make(i)`.
+const CONCURRENCY: usize = 16;
+const REQUESTS: usize = 4_000;
+
+fn throughput(
+    rt: &tokio::runtime::Runtime,
+    make: impl Fn(usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
+) -> f64 {
+    let make = std::sync::Arc::new(make);
+    let start = Instant::now();
+    rt.block_on(async {
+        let mut set = tokio::task::JoinSet::new();
+        for w in 0..CONCURRENCY {
+            let make = make.clone();
+            set.spawn(async move {
+                for k in 0..REQUESTS / CONCURRENCY {
+                    let resp = make(w * 100_000 + k).send().await.expect("request");
+                    assert!(resp.status().is_success());
+                    black_box(resp.bytes().await.expect("body"));
+                }
+            });
+        }
+        while set.join_next().await.is_some() {}
+    });
+    REQUESTS as f64 / start.elapsed().as_secs_f64()
+}
+
+fn report_throughput(rt: &tokio::runtime::Runtime, client: &reqwest::Client, url: &str, n: usize) {
+    let (c, u) = (client.clone(), url.to_owned());
+    let health = throughput(rt, move |_| c.get(format!("{u}/_emulator/health")));
+    let (c, u) = (client.clone(), url.to_owned());
+    let list = throughput(rt, move |i| {
+        let body = format!(
+            r#"{{"UserPoolId":"{POOL}","Filter":"email = \"user{}@example.com\""}}"#,
+            (i * 7919) % n.max(1)
+        );
+        post(&c, &u, "ListUsers", body)
+    });
+    let (c, u) = (client.clone(), url.to_owned());
+    let create = throughput(rt, move |i| {
+        let body = format!(
+            r#"{{"UserPoolId":"{POOL}","Username":"tp{n}-{i}@example.com","MessageAction":"SUPPRESS"}}"#
+        );
+        post(&c, &u, "AdminCreateUser", body)
+    });
+    eprintln!(
+        "throughput at {n} users, {CONCURRENCY} in flight: health {health:.0}/s, ListUsers-by-email {list:.0}/s ({:.2} of health), AdminCreateUser {create:.0}/s ({:.2} of health)",
+        list / health,
+        create / health
+    );
+}
+
 fn bench_api(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let client = reqwest::Client::new();
@@ -157,6 +209,7 @@ fn bench_api(c: &mut Criterion) {
                 })
             })
         });
+        report_throughput(&rt, &client, &url, n);
         eprintln!("RSS after {n}-user benches: {:.0} MiB", rss_mib());
         rt.block_on(running.stop());
     }
