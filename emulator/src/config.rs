@@ -22,6 +22,10 @@ pub struct Config {
     #[serde(default = "default_journal_capacity")]
     pub journal_capacity: usize,
     pub cognito: CognitoConfig,
+    /// Lambda function ARNs (as a pool's `lambda` table names them) -> emulator trigger
+    /// targets: `node:<handler.js>`, `http://<RIE base URL>`, `builtin:link_by_email`.
+    #[serde(default)]
+    pub lambda_functions: std::collections::BTreeMap<String, String>,
 }
 
 fn default_region() -> String {
@@ -165,6 +169,7 @@ impl Config {
                 seed: None,
                 region: default_region(),
                 journal_capacity: default_journal_capacity(),
+                lambda_functions: Default::default(),
                 cognito: CognitoConfig {
                     bind: default_cognito_bind(),
                     public_url: None,

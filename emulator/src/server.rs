@@ -59,12 +59,14 @@ impl Running {
             let _ = tx.send(());
         }
         let _ = (&mut self.task).await;
+        self.cognito.services.triggers.shutdown();
     }
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
         self.task.abort();
+        self.cognito.services.triggers.shutdown();
     }
 }
 
@@ -106,6 +108,7 @@ pub async fn start_with(config: Config, options: Options) -> anyhow::Result<Runn
         keys: Arc::new(KeyRing::default()),
         region: config.region.clone(),
         base_url: url.trim_end_matches('/').to_owned(),
+        services: Arc::new(crate::cognito::Services::new(config.lambda_functions.clone())),
     };
     crate::seed::apply(&cognito, &config)
         .map_err(|e| anyhow::anyhow!("applying the config: {e}"))?;

@@ -41,7 +41,8 @@ pub fn router(cx: Cognito) -> Router {
             "/{pool_id}/.well-known/openid-configuration",
             get(discovery_get),
         )
-        .with_state(cx)
+        .with_state(cx.clone())
+        .merge(super::oauth::router(cx))
 }
 
 impl IntoResponse for CognitoError {
@@ -124,7 +125,10 @@ async fn api_post(State(cx): State<Cognito>, headers: HeaderMap, body: Body) -> 
         .as_ref()
         .map(|v| redact(v.clone()))
         .unwrap_or(Value::Null);
-    let outcome = op.and_then(|op| request.and_then(|body| op.call(&cx, body)));
+    let outcome = match (op, request) {
+        (Ok(op), Ok(body)) => call_with_triggers(&cx, op, body, flow.as_deref()).await,
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    };
     let flow = flow.as_deref();
     match outcome {
         Ok(out) => {
@@ -156,6 +160,22 @@ async fn api_post(State(cx): State<Cognito>, headers: HeaderMap, body: Body) -> 
             resp
         }
     }
+}
+
+/// Run an operation, with the native PreSignUp trigger around those that sign users up.
+async fn call_with_triggers(
+    cx: &Cognito,
+    op: Operation,
+    body: Value,
+    flow: Option<&str>,
+) -> Result<Value, CognitoError> {
+    let flow_id = flow.map(str::to_owned).unwrap_or_else(|| cx.entropy.uuid());
+    let answer = super::triggers::native::before(cx, op, &body, &flow_id).await?;
+    let mut out = op.call(cx, body.clone())?;
+    if let Some(a) = answer {
+        super::triggers::native::after(cx, op, &body, a, &mut out)?;
+    }
+    Ok(out)
 }
 
 async fn jwks_get(State(cx): State<Cognito>, Path(pool_id): Path<String>) -> Response {

@@ -3,12 +3,15 @@
 pub mod api;
 pub mod attributes;
 pub mod error;
+pub mod federation;
 pub mod filter;
 pub mod http;
 pub mod keys;
 pub mod model;
+pub mod oauth;
 pub mod password;
 pub mod tokens;
+pub mod triggers;
 pub mod user;
 
 use std::sync::Arc;
@@ -30,6 +33,55 @@ pub struct Cognito {
     pub region: String,
     /// Where this listener is reached (`http://localhost:9229`): the base of `iss`.
     pub base_url: String,
+    /// Outbound HTTP (to IdPs and RIE targets), the IdP key cache and trigger workers.
+    pub services: Arc<Services>,
+}
+
+/// What the hosted UI and federation need beyond the store.
+#[derive(Debug)]
+pub struct Services {
+    pub http: reqwest::Client,
+    pub jwks: federation::oidc::JwksCache,
+    pub triggers: triggers::Triggers,
+}
+
+impl Services {
+    /// `functions` maps Lambda ARNs to emulator trigger targets (`[lambda_functions]`).
+    pub fn new(functions: std::collections::BTreeMap<String, String>) -> Self {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(10))
+            .dns_resolver(Arc::new(LocalhostResolver))
+            .build()
+            .unwrap_or_default();
+        Self {
+            http,
+            jwks: Default::default(),
+            triggers: triggers::Triggers::new(functions, reqwest::Client::new()),
+        }
+    }
+}
+
+/// Resolves `localhost` and `*.localhost` to loopback itself, as browsers do (the IdP's
+/// default origin is `idp.localhost`, which the system resolver may not know).
+#[derive(Debug)]
+struct LocalhostResolver;
+
+impl reqwest::dns::Resolve for LocalhostResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            if host == "localhost" || host.ends_with(".localhost") {
+                let addrs: reqwest::dns::Addrs =
+                    Box::new(vec![std::net::SocketAddr::from(([127, 0, 0, 1], 0))].into_iter());
+                return Ok(addrs);
+            }
+            let found: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let addrs: reqwest::dns::Addrs = Box::new(found.into_iter());
+            Ok(addrs)
+        })
+    }
 }
 
 impl Cognito {

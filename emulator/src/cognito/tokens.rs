@@ -23,6 +23,53 @@ pub struct Grant<'a> {
     /// Set when refreshing: the session keeps its `origin_jti`.
     pub origin_jti: Option<String>,
     pub with_refresh: bool,
+    /// What a pre token generation trigger changed.
+    pub overrides: ClaimOverrides,
+}
+
+/// Claims a pre token generation trigger adds, overrides or suppresses in the ID token, and
+/// the groups it puts in both tokens.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClaimOverrides {
+    pub add: Map<String, Value>,
+    pub suppress: Vec<String>,
+    pub groups: Option<Vec<String>>,
+}
+
+/// Claims a trigger may not change (Cognito ignores such overrides).
+const PROTECTED: &[&str] = &[
+    "acr",
+    "amr",
+    "aud",
+    "auth_time",
+    "azp",
+    "exp",
+    "iat",
+    "identities",
+    "iss",
+    "sub",
+    "token_use",
+    "nonce",
+    "at_hash",
+    "cognito:username",
+    "origin_jti",
+    "jti",
+    "event_id",
+];
+
+impl ClaimOverrides {
+    fn apply(&self, claims: &mut Map<String, Value>) {
+        for name in &self.suppress {
+            if !PROTECTED.contains(&name.as_str()) {
+                claims.remove(name);
+            }
+        }
+        for (k, v) in &self.add {
+            if !PROTECTED.contains(&k.as_str()) {
+                claims.insert(k.clone(), v.clone());
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -61,7 +108,10 @@ pub fn issue(cx: &Cognito, g: &Grant<'_>) -> Result<Tokens> {
     let keys = cx.keys.get(cx, &g.pool.id)?;
     let now = cx.clock.now_secs();
     let origin_jti = g.origin_jti.clone().unwrap_or_else(|| cx.entropy.uuid());
-    let groups = cx.store.groups_of(g.user.id)?;
+    let groups = match &g.overrides.groups {
+        Some(gs) => gs.clone(),
+        None => cx.store.groups_of(g.user.id)?,
+    };
     let id_ttl = g.client.validity_secs("IdToken", 3600);
     let access_ttl = g.client.validity_secs("AccessToken", 3600);
     let event_id = cx.entropy.uuid();
@@ -84,6 +134,7 @@ pub fn issue(cx: &Cognito, g: &Grant<'_>) -> Result<Tokens> {
     id.insert("exp".into(), json!(now + id_ttl));
     id.insert("iat".into(), json!(now));
     id.insert("jti".into(), json!(cx.entropy.uuid()));
+    g.overrides.apply(&mut id);
 
     let mut access = json!({
         "sub": g.user.sub, "iss": cx.issuer(&g.pool.id), "client_id": g.client.client_id,

@@ -196,6 +196,7 @@ fn authenticated(
         nonce: None,
         origin_jti: None,
         with_refresh,
+        overrides: Default::default(),
     };
     let t = tokens::issue(cx, &grant)?;
     let mut result = json!({"AccessToken": t.access_token, "ExpiresIn": t.expires_in, "TokenType": "Bearer", "IdToken": t.id_token});
@@ -244,6 +245,7 @@ fn refresh_auth(cx: &Cognito, c: &Client, params: &HashMap<String, String>) -> R
         nonce: None,
         origin_jti: Some(row.origin_jti),
         with_refresh: false,
+        overrides: Default::default(),
     };
     let t = tokens::issue(cx, &grant)?;
     Ok(json!({"ChallengeParameters": {}, "AuthenticationResult": {

@@ -1,0 +1,281 @@
+//! The browser-facing pages: `/oauth2/authorize` (dispatch to the login page, an IdP, or the
+//! hosted session), `/login` (username/password and one button per IdP), `/logout`.
+
+use std::collections::HashMap;
+
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde_json::json;
+
+use super::flow::{self, AuthorizeError, AuthorizeRequest};
+use super::{
+    Cognito, complete, error_page, error_redirect, escape, found, page, rejected, session, step,
+};
+use crate::cognito::model::{Client, IdentityProvider, ResourceServer};
+use crate::cognito::user::{self, UserState};
+use crate::cognito::{password, triggers};
+
+type Params = HashMap<String, String>;
+
+/// The app client and the validated request, or the response that refuses it.
+fn validated(
+    cx: &Cognito,
+    q: &Params,
+    step_name: &str,
+    flow: &str,
+) -> Result<(Client, AuthorizeRequest), Box<Response>> {
+    let client = q
+        .get("client_id")
+        .and_then(|id| cx.store.find::<Client>(id).ok().flatten())
+        .map(|(_, c)| c);
+    let pool_id = client
+        .as_ref()
+        .map(|c| c.pool_id.clone())
+        .unwrap_or_default();
+    let providers: Vec<IdentityProvider> = cx.store.list(Some(&pool_id)).unwrap_or_default();
+    let scopes: Vec<String> = cx
+        .store
+        .list::<ResourceServer>(Some(&pool_id))
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|rs| {
+            rs.scopes
+                .iter()
+                .filter_map(|s| s["ScopeName"].as_str())
+                .map(|s| format!("{}/{s}", rs.identifier))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    match flow::validate(q, client.as_ref(), &providers, &scopes) {
+        Ok(req) => match client {
+            Some(c) => Ok((c, req)),
+            None => Err(Box::new(error_page("invalid_request"))),
+        },
+        Err(AuthorizeError::Page(msg)) => {
+            rejected(
+                cx,
+                step_name,
+                Some(flow),
+                json!({"error": msg, "params": q}),
+            );
+            Err(Box::new(error_page(&msg)))
+        }
+        Err(AuthorizeError::Redirect {
+            redirect_uri,
+            state,
+            error,
+            description,
+        }) => {
+            rejected(
+                cx,
+                step_name,
+                Some(flow),
+                json!({"error": error, "error_description": description, "params": q}),
+            );
+            Err(Box::new(error_redirect(
+                &redirect_uri,
+                state.as_deref(),
+                error,
+                &description,
+            )))
+        }
+    }
+}
+
+pub async fn authorize_get(
+    State(cx): State<Cognito>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+) -> Response {
+    let flow = cx.entropy.uuid();
+    let (client, req) = match validated(&cx, &q, "oauth2.authorize", &flow) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    step(
+        &cx,
+        "oauth2.authorize",
+        &flow,
+        json!({"client_id": client.client_id, "identity_provider": req.identity_provider, "scope": req.scope(), "pkce": req.code_challenge.is_some()}),
+    );
+    match req.identity_provider.as_deref() {
+        Some(name) if name != "COGNITO" => {
+            crate::cognito::federation::start(&cx, &client, &req, name, &flow)
+        }
+        _ => {
+            // Single sign-on: a live hosted session of this pool answers at once.
+            if let Some(s) = session(&cx, &headers, &client.pool_id)
+                && let Ok(Some(u)) = cx.store.user_by_sub(&client.pool_id, &s.user_sub)
+                && u.enabled
+            {
+                step(&cx, "hosted.sso", &flow, json!({"username": u.username}));
+                return complete(&cx, &client, &req, &u, s.auth_time, &flow).await;
+            }
+            found(&format!("/login?{}", req.to_query()))
+        }
+    }
+}
+
+fn login_page(client: &Client, req: &AuthorizeRequest, error: Option<&str>) -> Response {
+    let query = req.to_query();
+    let mut body = String::new();
+    if let Some(e) = error {
+        body.push_str(&format!("<p id=\"loginErrorMessage\">{}</p>", escape(e)));
+    }
+    let supported = client.list("SupportedIdentityProviders");
+    if supported.iter().any(|p| p == "COGNITO") {
+        body.push_str(&format!(
+            "<form method=\"post\" action=\"/login?{}\"><label>Username <input name=\"username\" autocomplete=\"username\"></label><label>Password <input name=\"password\" type=\"password\"></label><button type=\"submit\" name=\"signInSubmitButton\">Sign in</button></form>",
+            escape(&query)
+        ));
+    }
+    for p in supported.iter().filter(|p| *p != "COGNITO") {
+        let href = format!(
+            "/oauth2/authorize?{query}&identity_provider={}",
+            url::form_urlencoded::byte_serialize(p.as_bytes()).collect::<String>()
+        );
+        body.push_str(&format!(
+            "<a class=\"idp-button\" href=\"{}\">Continue with {}</a>",
+            escape(&href),
+            escape(p)
+        ));
+    }
+    page(StatusCode::OK, "Sign in", &body)
+}
+
+pub async fn login_get(State(cx): State<Cognito>, Query(q): Query<Params>) -> Response {
+    let flow = cx.entropy.uuid();
+    match validated(&cx, &q, "hosted.login", &flow) {
+        Ok((client, req)) => login_page(&client, &req, None),
+        Err(r) => *r,
+    }
+}
+
+pub async fn login_post(
+    State(cx): State<Cognito>,
+    Query(q): Query<Params>,
+    Form(form): Form<Params>,
+) -> Response {
+    let flow = cx.entropy.uuid();
+    let (client, req) = match validated(&cx, &q, "hosted.login", &flow) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    if !client
+        .list("SupportedIdentityProviders")
+        .iter()
+        .any(|p| p == "COGNITO")
+    {
+        return error_page("The user pool directory (COGNITO) is not enabled for this client");
+    }
+    let username = form.get("username").map(String::as_str).unwrap_or("");
+    let pw = form.get("password").map(String::as_str).unwrap_or("");
+    let refuse = |why: &str| {
+        rejected(
+            &cx,
+            "hosted.login",
+            Some(&flow),
+            json!({"username": username, "reason": why}),
+        );
+        login_page(&client, &req, Some(why))
+    };
+    let Ok(pool) = crate::cognito::api::pool(&cx, &client.pool_id) else {
+        return error_page("The user pool no longer exists");
+    };
+    let found_user = match user::find(&cx, &pool, username) {
+        Ok(u) => u,
+        Err(e) => return error_page(&e.message),
+    };
+    let Some(u) = found_user else {
+        return refuse("Incorrect username or password.");
+    };
+    let ok = UserState::of(&u)
+        .password
+        .as_deref()
+        .is_some_and(|h| password::verify(h, pw));
+    if !ok {
+        return refuse("Incorrect username or password.");
+    }
+    if !u.enabled {
+        return refuse("User is disabled.");
+    }
+    match u.status.as_str() {
+        "CONFIRMED" => {}
+        "UNCONFIRMED" => return refuse("User is not confirmed."),
+        "FORCE_CHANGE_PASSWORD" => {
+            return refuse(
+                "Password change required: set a permanent password (AdminSetUserPassword) first; the emulator's hosted UI has no change-password page.",
+            );
+        }
+        other => return refuse(&format!("User cannot sign in in state {other}.")),
+    }
+    if let Err(e) = triggers::authentication(&cx, &pool, &client, &u, &flow).await {
+        return refuse(&e.message);
+    }
+    step(&cx, "hosted.login", &flow, json!({"username": u.username}));
+    complete(&cx, &client, &req, &u, cx.clock.now_secs(), &flow).await
+}
+
+pub async fn logout_get(
+    State(cx): State<Cognito>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+) -> Response {
+    let flow = cx.entropy.uuid();
+    let Some(client) = q
+        .get("client_id")
+        .and_then(|id| cx.store.find::<Client>(id).ok().flatten())
+        .map(|(_, c)| c)
+    else {
+        rejected(
+            &cx,
+            "hosted.logout",
+            Some(&flow),
+            json!({"params": q, "error": "unknown client_id"}),
+        );
+        return error_page("Required String parameter 'client_id' is missing or names no client");
+    };
+    let target = if let Some(uri) = q.get("logout_uri") {
+        if !client.list("LogoutURLs").contains(uri) {
+            rejected(
+                &cx,
+                "hosted.logout",
+                Some(&flow),
+                json!({"params": q, "error": "logout_uri not registered"}),
+            );
+            return error_page(&format!(
+                "{uri} is not a sign-out URL of client {}",
+                client.client_id
+            ));
+        }
+        uri.clone()
+    } else if q.contains_key("redirect_uri") {
+        match validated(&cx, &q, "hosted.logout", &flow) {
+            Ok((_, req)) => format!("/login?{}", req.to_query()),
+            Err(r) => return *r,
+        }
+    } else {
+        return error_page(
+            "Required parameter logout_uri (or redirect_uri and response_type) is missing",
+        );
+    };
+    if let Some(id) = super::cookie(&headers, super::SESSION_COOKIE) {
+        let _ = cx.store.delete::<flow::HostedSession>(&client.pool_id, &id);
+    }
+    step(
+        &cx,
+        "hosted.logout",
+        &flow,
+        json!({"client_id": client.client_id}),
+    );
+    let mut r = found(&target);
+    let clear = format!(
+        "{}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax",
+        super::SESSION_COOKIE
+    );
+    if let Ok(v) = HeaderValue::from_str(&clear) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}

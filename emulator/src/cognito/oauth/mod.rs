@@ -1,0 +1,267 @@
+//! The hosted UI and OAuth 2.0 endpoints on the pool's origin: `/oauth2/authorize`, `/login`,
+//! `/logout`, `/oauth2/idpresponse` (federation), `/oauth2/token`, `/oauth2/userInfo`,
+//! `/oauth2/revoke`. Handlers are thin: validation lives in `flow.rs`, federation in
+//! `cognito::federation`, triggers in `cognito::triggers`.
+
+pub mod flow;
+mod hosted;
+mod token;
+
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use super::Cognito;
+use super::model::Client;
+use super::tokens::{self, Grant};
+use super::triggers::{self, TriggerError};
+use crate::journal::{EventKind, Service};
+use crate::store::UserRow;
+use flow::{AuthCode, AuthorizeRequest, CODE_MILLIS, HostedSession, SESSION_MILLIS};
+
+/// The hosted session cookie's name.
+pub const SESSION_COOKIE: &str = "cognito";
+
+pub fn router(cx: Cognito) -> Router {
+    Router::new()
+        .route("/oauth2/authorize", get(hosted::authorize_get))
+        .route("/login", get(hosted::login_get).post(hosted::login_post))
+        .route("/logout", get(hosted::logout_get))
+        .route(
+            "/oauth2/idpresponse",
+            get(super::federation::idpresponse_get).post(super::federation::idpresponse_post),
+        )
+        .route("/oauth2/token", post(token::token_post))
+        .route(
+            "/oauth2/userInfo",
+            get(token::userinfo_get).post(token::userinfo_get),
+        )
+        .route("/oauth2/revoke", post(token::revoke_post))
+        .with_state(cx)
+}
+
+/// Record one step of a hosted flow in the journal.
+pub fn step(cx: &Cognito, name: &str, flow: &str, detail: Value) {
+    cx.journal.record(
+        Service::Cognito,
+        EventKind::FlowStep,
+        name,
+        Some(flow),
+        detail,
+    );
+}
+
+/// Record a refused request of a hosted flow.
+pub fn rejected(cx: &Cognito, name: &str, flow: Option<&str>, detail: Value) {
+    cx.journal
+        .record(Service::Cognito, EventKind::Rejected, name, flow, detail);
+}
+
+pub fn found(location: &str) -> Response {
+    let mut r = StatusCode::FOUND.into_response();
+    if let Ok(v) = HeaderValue::from_str(location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+/// `base` with `pairs` appended to its query (or, for `fragment`, after `#`).
+pub fn with_params(base: &str, pairs: &[(&str, &str)], fragment: bool) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    let q = s.finish();
+    let sep = if fragment {
+        '#'
+    } else if base.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
+    format!("{base}{sep}{q}")
+}
+
+/// Cognito's error redirect to the app: `error_description` first, then `error`, then `state`.
+pub fn error_redirect(
+    redirect_uri: &str,
+    state: Option<&str>,
+    error: &str,
+    description: &str,
+) -> Response {
+    let mut pairs = vec![("error_description", description), ("error", error)];
+    if let Some(s) = state {
+        pairs.push(("state", s));
+    }
+    found(&with_params(redirect_uri, &pairs, false))
+}
+
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// An HTML page for the browser (the hosted UI's error page when the app cannot be trusted).
+pub fn page(status: StatusCode, title: &str, body_html: &str) -> Response {
+    let html = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{}</title></head><body><h1>{}</h1>{body_html}</body></html>",
+        escape(title),
+        escape(title)
+    );
+    let mut r = (status, html).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    r
+}
+
+pub fn error_page(message: &str) -> Response {
+    page(
+        StatusCode::BAD_REQUEST,
+        "An error was encountered with the requested page.",
+        &format!("<p id=\"error\">{}</p>", escape(message)),
+    )
+}
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let (k, v) = c.trim().split_once('=')?;
+            (k == name).then(|| v.to_owned())
+        })
+}
+
+/// The pool's live hosted session named by the request's cookie, if any.
+pub fn session(cx: &Cognito, headers: &HeaderMap, pool_id: &str) -> Option<HostedSession> {
+    let id = cookie(headers, SESSION_COOKIE)?;
+    let s: HostedSession = cx.store.get(pool_id, &id).ok()??;
+    (s.expires > cx.clock.now_millis()).then_some(s)
+}
+
+/// The user is signed in: start a hosted session, then answer the authorize request with a
+/// code (or, for `response_type=token`, tokens in the fragment).
+pub async fn complete(
+    cx: &Cognito,
+    client: &Client,
+    req: &AuthorizeRequest,
+    user: &UserRow,
+    auth_time: i64,
+    flow: &str,
+) -> Response {
+    let now = cx.clock.now_millis();
+    let session_id = cx.entropy.uuid();
+    let session = HostedSession {
+        pool_id: client.pool_id.clone(),
+        user_sub: user.sub.clone(),
+        auth_time,
+        expires: now + SESSION_MILLIS,
+    };
+    if let Err(e) = cx.store.put(&client.pool_id, &session_id, &session) {
+        return error_redirect(
+            &req.redirect_uri,
+            req.state.as_deref(),
+            "server_error",
+            &e.to_string(),
+        );
+    }
+    let set_cookie = format!("{SESSION_COOKIE}={session_id}; Path=/; HttpOnly; SameSite=Lax");
+    let location = if req.response_type == "token" {
+        match implicit_tokens(cx, client, req, user, auth_time, flow).await {
+            Ok(pairs) => {
+                let mut refs: Vec<(&str, &str)> =
+                    pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                if let Some(s) = &req.state {
+                    refs.push(("state", s));
+                }
+                with_params(&req.redirect_uri, &refs, true)
+            }
+            Err(r) => return r,
+        }
+    } else {
+        let code = cx.entropy.uuid();
+        let ac = AuthCode {
+            pool_id: client.pool_id.clone(),
+            request: req.clone(),
+            user_sub: user.sub.clone(),
+            auth_time,
+            expires: now + CODE_MILLIS,
+            flow: flow.to_owned(),
+        };
+        if let Err(e) = cx.store.put(&client.pool_id, &code, &ac) {
+            return error_redirect(
+                &req.redirect_uri,
+                req.state.as_deref(),
+                "server_error",
+                &e.to_string(),
+            );
+        }
+        let mut pairs = vec![("code", code.as_str())];
+        if let Some(s) = &req.state {
+            pairs.push(("state", s));
+        }
+        with_params(&req.redirect_uri, &pairs, false)
+    };
+    step(
+        cx,
+        "oauth2.code_issued",
+        flow,
+        json!({"username": user.username, "sub": user.sub, "client_id": client.client_id, "response_type": req.response_type}),
+    );
+    let mut r = found(&location);
+    if let Ok(v) = HeaderValue::from_str(&set_cookie) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+async fn implicit_tokens(
+    cx: &Cognito,
+    client: &Client,
+    req: &AuthorizeRequest,
+    user: &UserRow,
+    auth_time: i64,
+    flow: &str,
+) -> Result<Vec<(&'static str, String)>, Response> {
+    let fail =
+        |e: String| error_redirect(&req.redirect_uri, req.state.as_deref(), "server_error", &e);
+    let pool = super::api::pool(cx, &client.pool_id).map_err(|e| fail(e.message))?;
+    let overrides =
+        triggers::pre_token(cx, &pool, client, user, "TokenGeneration_HostedAuth", flow)
+            .await
+            .map_err(|e: TriggerError| {
+                error_redirect(
+                    &req.redirect_uri,
+                    req.state.as_deref(),
+                    "invalid_request",
+                    &e.redirect_message("PreTokenGeneration"),
+                )
+            })?;
+    let grant = Grant {
+        pool: &pool,
+        client,
+        user,
+        auth_time,
+        scope: req.scope(),
+        nonce: req.nonce.clone(),
+        origin_jti: None,
+        with_refresh: false,
+        overrides,
+    };
+    let t = tokens::issue(cx, &grant).map_err(|e| fail(e.message))?;
+    Ok(vec![
+        ("id_token", t.id_token),
+        ("access_token", t.access_token),
+        ("expires_in", t.expires_in.to_string()),
+        ("token_type", "Bearer".into()),
+    ])
+}

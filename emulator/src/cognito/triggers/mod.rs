@@ -1,0 +1,353 @@
+//! Lambda triggers: Cognito's events, the invocation contract (5 s per attempt, three attempts
+//! on timeout, handler errors mapped to Cognito's messages, every attempt and its logs in the
+//! journal) and the targets that run them: Node.js workers (`node.rs`), the Lambda Runtime
+//! Interface Emulator invoke API (`rie.rs`) and built-in handlers (`builtin.rs`).
+//!
+//! A trigger is configured like in AWS, in the pool's `LambdaConfig` (`PreSignUp`,
+//! `PostConfirmation`, `PreAuthentication`, `PostAuthentication`, `PreTokenGeneration`). Its
+//! value is a Lambda ARN, looked up in the config's `[lambda_functions]` table, or an emulator
+//! target written directly: `node:<handler file>`, `http://...` (an RIE base URL) or
+//! `builtin:link_by_email`.
+
+mod builtin;
+pub mod events;
+pub mod native;
+mod node;
+mod rie;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::Cognito;
+use super::model::{Client, Pool};
+use super::tokens::ClaimOverrides;
+use crate::journal::{EventKind, Service};
+use crate::store::UserRow;
+pub use events::PreSignUpAnswer;
+
+/// Cognito waits this long for each attempt.
+pub const TIMEOUT: Duration = Duration::from_secs(5);
+/// Attempts before Cognito gives up on a function that times out.
+pub const ATTEMPTS: u32 = 3;
+
+/// A handler refused (threw) or could not be run; `message` is what Cognito reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TriggerError {
+    pub message: String,
+}
+
+impl TriggerError {
+    /// The hosted UI's `error_description`: `PreSignUp failed with error <message>. ` (sic).
+    pub fn redirect_message(&self, trigger: &str) -> String {
+        format!("{trigger} failed with error {}. ", self.message)
+    }
+    /// The JSON API's `UserLambdaValidationException` message.
+    pub fn api_message(&self, trigger: &str) -> String {
+        format!("{trigger} failed with error {}.", self.message)
+    }
+}
+
+/// Where a trigger runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Node(PathBuf),
+    Rie(String),
+    Builtin(String),
+}
+
+/// The result of one attempt: the returned event or the handler's error, and its logs.
+#[derive(Debug)]
+pub enum Attempt {
+    Answered {
+        result: Result<Value, String>,
+        logs: Vec<String>,
+    },
+    TimedOut {
+        logs: Vec<String>,
+    },
+    Failed(String),
+}
+
+/// The invokers and their warm workers, shared by the pool's handlers.
+#[derive(Debug)]
+pub struct Triggers {
+    /// Lambda ARN -> emulator target (the config's `[lambda_functions]`).
+    functions: BTreeMap<String, String>,
+    /// Node workers by handler file; each has its own async lock (one invocation at a time).
+    workers: Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<Option<node::Worker>>>>>,
+    http: reqwest::Client,
+    timeout: Duration,
+}
+
+impl Triggers {
+    pub fn new(functions: BTreeMap<String, String>, http: reqwest::Client) -> Self {
+        Self {
+            functions,
+            workers: Mutex::new(HashMap::new()),
+            http,
+            timeout: TIMEOUT,
+        }
+    }
+
+    /// Resolve a configured value (ARN or target) to a target.
+    pub fn resolve(&self, configured: &str) -> Result<Target, String> {
+        let target = if configured.starts_with("arn:") {
+            self.functions.get(configured).ok_or_else(|| {
+                format!(
+                    "Lambda function {configured} is not in the emulator's [lambda_functions] table"
+                )
+            })?
+        } else {
+            configured
+        };
+        parse_target(target)
+    }
+
+    fn worker_slot(&self, path: &std::path::Path) -> Arc<tokio::sync::Mutex<Option<node::Worker>>> {
+        let mut map = self.workers.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(path.to_path_buf()).or_default().clone()
+    }
+
+    async fn attempt(&self, cx: &Cognito, target: &Target, event: &Value) -> Attempt {
+        match target {
+            Target::Node(path) => {
+                let slot = self.worker_slot(path);
+                let mut guard = slot.lock().await;
+                node::invoke(
+                    &mut guard,
+                    path,
+                    &cx.base_url,
+                    &cx.region,
+                    event,
+                    self.timeout,
+                )
+                .await
+            }
+            Target::Rie(url) => rie::invoke(&self.http, url, event, self.timeout).await,
+            Target::Builtin(name) => builtin::invoke(cx, name, event).await,
+        }
+    }
+
+    /// Stop every Node worker (server stop).
+    pub fn shutdown(&self) {
+        let mut map = self.workers.lock().unwrap_or_else(|p| p.into_inner());
+        for slot in map.values() {
+            if let Ok(mut w) = slot.try_lock() {
+                if let Some(w) = w.as_mut() {
+                    w.kill();
+                }
+                *w = None;
+            }
+        }
+        map.clear();
+    }
+}
+
+pub fn parse_target(target: &str) -> Result<Target, String> {
+    if let Some(p) = target.strip_prefix("node:") {
+        return Ok(Target::Node(PathBuf::from(p)));
+    }
+    if let Some(b) = target.strip_prefix("builtin:") {
+        return match b {
+            "link_by_email" => Ok(Target::Builtin(b.to_owned())),
+            other => Err(format!(
+                "unknown built-in handler {other} (known: link_by_email)"
+            )),
+        };
+    }
+    if target.starts_with("http://") || target.starts_with("https://") {
+        return Ok(Target::Rie(target.to_owned()));
+    }
+    Err(format!(
+        "trigger target {target:?} is neither an ARN, node:<file>, http(s)://<RIE> nor builtin:<name>"
+    ))
+}
+
+/// Run the pool's `trigger` with `event`, under Cognito's contract. `Ok(None)` when the pool
+/// has no such trigger.
+pub async fn invoke(
+    cx: &Cognito,
+    pool: &Pool,
+    trigger: &str,
+    event: Value,
+    flow: &str,
+) -> Result<Option<Value>, TriggerError> {
+    let Some(configured) = pool.lambda(trigger) else {
+        return Ok(None);
+    };
+    let source = event["triggerSource"]
+        .as_str()
+        .unwrap_or(trigger)
+        .to_owned();
+    let record = |detail: Value| {
+        cx.journal.record(
+            Service::Cognito,
+            EventKind::Trigger,
+            &source,
+            Some(flow),
+            detail,
+        )
+    };
+    let target = match cx.services.triggers.resolve(&configured) {
+        Ok(t) => t,
+        Err(e) => {
+            record(json!({"trigger": trigger, "target": configured, "error": e}));
+            return Err(TriggerError { message: e });
+        }
+    };
+    for attempt in 1..=ATTEMPTS {
+        let started = Instant::now();
+        let outcome = cx.services.triggers.attempt(cx, &target, &event).await;
+        let ms = started.elapsed().as_millis() as u64;
+        let base = json!({"trigger": trigger, "target": configured, "attempt": attempt, "duration_ms": ms, "event": event});
+        match outcome {
+            Attempt::Answered {
+                result: Ok(answer),
+                logs,
+            } => {
+                record(merge(
+                    base,
+                    json!({"outcome": "ok", "response": answer["response"], "logs": logs}),
+                ));
+                return Ok(Some(answer));
+            }
+            Attempt::Answered {
+                result: Err(message),
+                logs,
+            } => {
+                record(merge(
+                    base,
+                    json!({"outcome": "error", "error": message, "logs": logs}),
+                ));
+                return Err(TriggerError { message });
+            }
+            Attempt::TimedOut { logs } => {
+                record(merge(base, json!({"outcome": "timeout", "logs": logs})));
+            }
+            Attempt::Failed(why) => {
+                record(merge(base, json!({"outcome": "unavailable", "error": why})));
+            }
+        }
+    }
+    Err(TriggerError {
+        message: format!(
+            "Task timed out after {:.2} seconds ({ATTEMPTS} attempts)",
+            cx.services.triggers.timeout.as_secs_f64()
+        ),
+    })
+}
+
+fn merge(mut a: Value, b: Value) -> Value {
+    if let (Value::Object(a), Value::Object(b)) = (&mut a, b) {
+        a.extend(b);
+    }
+    a
+}
+
+/// PreSignUp (`PreSignUp_SignUp`, `_AdminCreateUser`, `_ExternalProvider`).
+pub async fn pre_sign_up(
+    cx: &Cognito,
+    pool: &Pool,
+    client_id: Option<&str>,
+    source: &str,
+    username: &str,
+    attrs: &[(String, String)],
+    flow: &str,
+) -> Result<PreSignUpAnswer, TriggerError> {
+    let event = events::pre_sign_up(cx, pool, client_id, source, username, attrs);
+    let answer = invoke(cx, pool, "PreSignUp", event, flow).await?;
+    Ok(answer
+        .map(|a| PreSignUpAnswer::from_response(&a["response"]))
+        .unwrap_or_default())
+}
+
+pub async fn post_confirmation(
+    cx: &Cognito,
+    pool: &Pool,
+    client_id: Option<&str>,
+    user: &UserRow,
+    flow: &str,
+) -> Result<(), TriggerError> {
+    let event = events::for_user(
+        cx,
+        pool,
+        client_id,
+        "PostConfirmation_ConfirmSignUp",
+        user,
+        json!({}),
+        json!({}),
+    );
+    invoke(cx, pool, "PostConfirmation", event, flow)
+        .await
+        .map(|_| ())
+}
+
+/// PreAuthentication then PostAuthentication for a sign-in of an existing user.
+pub async fn authentication(
+    cx: &Cognito,
+    pool: &Pool,
+    client: &Client,
+    user: &UserRow,
+    flow: &str,
+) -> Result<(), TriggerError> {
+    let id = Some(client.client_id.as_str());
+    let pre = events::for_user(
+        cx,
+        pool,
+        id,
+        "PreAuthentication_Authentication",
+        user,
+        json!({"validationData": {}, "userNotFound": false}),
+        json!({}),
+    );
+    invoke(cx, pool, "PreAuthentication", pre, flow)
+        .await
+        .map_err(|e| TriggerError {
+            message: e.api_message("PreAuthentication"),
+        })?;
+    let post = events::for_user(
+        cx,
+        pool,
+        id,
+        "PostAuthentication_Authentication",
+        user,
+        json!({"newDeviceUsed": false}),
+        json!({}),
+    );
+    invoke(cx, pool, "PostAuthentication", post, flow)
+        .await
+        .map_err(|e| TriggerError {
+            message: e.api_message("PostAuthentication"),
+        })?;
+    Ok(())
+}
+
+/// Pre token generation: the claims the handler adds, overrides or suppresses.
+pub async fn pre_token(
+    cx: &Cognito,
+    pool: &Pool,
+    client: &Client,
+    user: &UserRow,
+    source: &str,
+    flow: &str,
+) -> Result<ClaimOverrides, TriggerError> {
+    let groups = cx.store.groups_of(user.id).unwrap_or_default();
+    let request = json!({"groupConfiguration": {"groupsToOverride": groups, "iamRolesToOverride": [], "preferredRole": null}});
+    let event = events::for_user(
+        cx,
+        pool,
+        Some(&client.client_id),
+        source,
+        user,
+        request,
+        json!({"claimsOverrideDetails": null}),
+    );
+    let answer = invoke(cx, pool, "PreTokenGeneration", event, flow).await?;
+    Ok(answer
+        .map(|a| events::claim_overrides(&a["response"]))
+        .unwrap_or_default())
+}
