@@ -22,6 +22,9 @@ pub struct Config {
     #[serde(default = "default_journal_capacity")]
     pub journal_capacity: usize,
     pub cognito: CognitoConfig,
+    /// The passwordless IdP (a second listener); absent: no IdP.
+    #[serde(default)]
+    pub idp: Option<crate::idp::config::IdpSection>,
     /// Lambda function ARNs (as a pool's `lambda` table names them) -> emulator trigger
     /// targets: `node:<handler.js>`, `http://<RIE base URL>`, `builtin:link_by_email`.
     #[serde(default)]
@@ -169,6 +172,7 @@ impl Config {
                 seed: None,
                 region: default_region(),
                 journal_capacity: default_journal_capacity(),
+                idp: None,
                 lambda_functions: Default::default(),
                 cognito: CognitoConfig {
                     bind: default_cognito_bind(),
@@ -182,7 +186,16 @@ impl Config {
     /// Bind every listener to port 0 (tests and in-process use).
     pub fn with_ephemeral_ports(mut self) -> Self {
         self.cognito.bind.set_port(0);
-        self.cognito.public_url = None;
+        let cognito_url = self.cognito.public_url.take();
+        if let Some(idp) = &mut self.idp {
+            // Once the real ports are known, redirect URIs on the configured Cognito origin and
+            // the pools' IdP endpoints on the configured IdP origin follow them (server.rs).
+            let idp_url = idp.public_url.take();
+            if let (Some(c), Some(i)) = (cognito_url, idp_url) {
+                idp.rebase_from = Some((c, i));
+            }
+            idp.bind.set_port(0);
+        }
         self
     }
 }

@@ -16,6 +16,8 @@ use crate::journal::{self, EventKind, Service};
 #[derive(Debug, Clone)]
 pub struct Control {
     pub cognito: Cognito,
+    /// The passwordless IdP, when configured.
+    pub idp: Option<crate::idp::Idp>,
     pub config: std::sync::Arc<Config>,
 }
 
@@ -25,6 +27,7 @@ pub fn router(state: Control) -> Router {
         .route("/_emulator/reset", axum::routing::post(reset_post))
         .route("/_emulator/outbox", get(outbox_get).delete(outbox_delete))
         .route("/_emulator/journal", get(journal_get))
+        .route("/_emulator/idp/users", get(crate::idp::admin::users_get))
         .with_state(state)
 }
 
@@ -37,6 +40,9 @@ async fn reset_post(State(s): State<Control>) -> Response {
     let cx = &s.cognito;
     let wiped = cx.store.wipe();
     cx.keys.clear();
+    if let Some(idp) = &s.idp {
+        idp.reset();
+    }
     cx.outbox.clear();
     cx.journal.clear();
     let result = wiped

@@ -48,6 +48,12 @@ pub struct Running {
     /// The Cognito origin clients use, e.g. `http://localhost:9229`.
     pub cognito_url: String,
     pub cognito: Cognito,
+    /// The passwordless IdP's listener (absent without an `[idp]` section).
+    pub idp_addr: Option<SocketAddr>,
+    /// The IdP origin browsers use, e.g. `http://idp.localhost:9230`.
+    pub idp_url: Option<String>,
+    pub idp: Option<crate::idp::Idp>,
+    idp_server: Option<crate::idp::listener::Server>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
@@ -55,6 +61,9 @@ pub struct Running {
 impl Running {
     /// Stop accepting connections, finish in-flight requests, and return.
     pub async fn stop(mut self) {
+        if let Some(idp) = self.idp_server.take() {
+            idp.stop().await;
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -75,7 +84,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     start_with(config, Options::default()).await
 }
 
-pub async fn start_with(config: Config, options: Options) -> anyhow::Result<Running> {
+pub async fn start_with(mut config: Config, options: Options) -> anyhow::Result<Running> {
     let store = match &options.storage {
         Storage::Ephemeral => Store::in_memory(),
         Storage::Dir(dir) => {
@@ -98,6 +107,7 @@ pub async fn start_with(config: Config, options: Options) -> anyhow::Result<Runn
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://localhost:{}", addr.port()));
+    let idp_bound = crate::idp::listener::bind(&mut config, &url).await?;
     let journal = Journal::new(options.clock.clone(), config.journal_capacity);
     let cognito = Cognito {
         store: Arc::new(store),
@@ -112,6 +122,10 @@ pub async fn start_with(config: Config, options: Options) -> anyhow::Result<Runn
     };
     crate::seed::apply(&cognito, &config)
         .map_err(|e| anyhow::anyhow!("applying the config: {e}"))?;
+    let idp = match &idp_bound {
+        Some(bound) => crate::idp::listener::state(&config, bound, &cognito)?,
+        None => None,
+    };
     journal.record(
         Service::Control,
         EventKind::Admin,
@@ -122,9 +136,20 @@ pub async fn start_with(config: Config, options: Options) -> anyhow::Result<Runn
 
     let control = crate::control::Control {
         cognito: cognito.clone(),
+        idp: idp.clone(),
         config: Arc::new(config),
     };
-    let app = crate::cognito::http::router(cognito.clone()).merge(crate::control::router(control));
+    let app = crate::cognito::http::router(cognito.clone())
+        .merge(crate::control::router(control.clone()));
+    let (idp_addr, idp_url, idp_server) = match (idp_bound, &idp) {
+        (Some(bound), Some(state)) => {
+            let app =
+                crate::idp::http::router(state.clone()).merge(crate::control::router(control));
+            let server = crate::idp::listener::Server::spawn(bound.listener, app);
+            (Some(bound.addr), Some(bound.url), Some(server))
+        }
+        _ => (None, None, None),
+    };
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let shutdown = async {
@@ -141,6 +166,10 @@ pub async fn start_with(config: Config, options: Options) -> anyhow::Result<Runn
         cognito_addr: addr,
         cognito_url: url,
         cognito,
+        idp_addr,
+        idp_url,
+        idp,
+        idp_server,
         shutdown: Some(tx),
         task,
     })

@@ -7,6 +7,7 @@
 //! speed, which is the right trade for a development emulator.
 
 mod entities;
+mod idp;
 mod users;
 
 use std::path::Path;
@@ -15,6 +16,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::Connection;
 
 pub use entities::Entity;
+pub use idp::{IdpCredentialRow, IdpUserRow};
 pub use users::{AttrQuery, Page, RefreshRow, UserQuery, UserRow};
 
 #[derive(Debug, thiserror::Error)]
@@ -34,7 +36,7 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("schema.sql"), include_str!("idp.sql")];
 
 /// The database. A `std::sync::Mutex` around one connection: every statement is short and no
 /// lock is held across an `.await`, so handlers call it directly.
@@ -89,7 +91,8 @@ impl Store {
     pub fn wipe(&self) -> Result<()> {
         self.conn().execute_batch(
             "DELETE FROM entities; DELETE FROM users; DELETE FROM user_attrs; DELETE FROM memberships;
-             DELETE FROM refresh_tokens; DELETE FROM revoked_origins;",
+             DELETE FROM refresh_tokens; DELETE FROM revoked_origins;
+             DELETE FROM idp_credentials; DELETE FROM idp_users;",
         )?;
         Ok(())
     }
