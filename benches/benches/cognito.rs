@@ -169,9 +169,9 @@ fn bench_api(c: &mut Criterion) {
             ))
             .expect("start");
         eprintln!(
-            "startup on {n} users: {:.1} ms; RSS {:.0} MiB",
+            "startup on {n} users: {:.1} ms; {}",
             t.elapsed().as_secs_f64() * 1e3,
-            rss_mib()
+            rss()
         );
         let url = running.cognito_url.clone();
 
