@@ -258,3 +258,31 @@ pub async fn federated_sign_in(base: &str, idp: &FakeIdp, sub: &str, email: &str
 pub fn basic(id: &str, secret: &str) -> String {
     format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
 }
+
+/// The absolute path of a Lambda fixture.
+pub fn fixture(rel: &str) -> String {
+    format!("{}/../fixtures/lambda/{rel}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Journal events matching a query string (`kind=trigger&name=...`).
+pub async fn journal(base: &str, query: &str) -> Vec<Value> {
+    let j: Value = reqwest::get(format!("{base}/_emulator/journal?{query}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    j.as_array()
+        .cloned()
+        .or_else(|| j["events"].as_array().cloned())
+        .unwrap_or_default()
+}
+
+/// The default config with `trigger` (a LambdaConfig key) set to the ARN `arn`, mapped to
+/// `target` in `[lambda_functions]`.
+pub fn with_trigger(config: &mut emulator::Config, trigger: &str, arn: &str, target: &str) {
+    config.cognito.pools[0]
+        .lambda
+        .insert(trigger.into(), arn.into());
+    config.lambda_functions.insert(arn.into(), target.into());
+}

@@ -38,9 +38,33 @@ pub const ATTEMPTS: u32 = 3;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TriggerError {
     pub message: String,
+    /// The handler answered with an error (as opposed to timing out or not being reachable).
+    pub handler_error: bool,
 }
 
 impl TriggerError {
+    fn handler(message: String) -> Self {
+        Self {
+            message,
+            handler_error: true,
+        }
+    }
+    fn unavailable(message: String) -> Self {
+        Self {
+            message,
+            handler_error: false,
+        }
+    }
+    /// The JSON API's exception: `UserLambdaValidationException` for a handler's error,
+    /// `UnexpectedLambdaException` for a timeout or an unreachable target.
+    pub fn api_error(&self, trigger: &str) -> super::error::CognitoError {
+        use super::error::{CognitoError, Exception};
+        if self.handler_error {
+            CognitoError::new(Exception::UserLambdaValidation, self.api_message(trigger))
+        } else {
+            CognitoError::new(Exception::UnexpectedLambda, self.api_message(trigger))
+        }
+    }
     /// The hosted UI's `error_description`: `PreSignUp failed with error <message>. ` (sic).
     pub fn redirect_message(&self, trigger: &str) -> String {
         format!("{trigger} failed with error {}. ", self.message)
@@ -196,7 +220,7 @@ pub async fn invoke(
         Ok(t) => t,
         Err(e) => {
             record(json!({"trigger": trigger, "target": configured, "error": e}));
-            return Err(TriggerError { message: e });
+            return Err(TriggerError::unavailable(e));
         }
     };
     for attempt in 1..=ATTEMPTS {
@@ -223,7 +247,7 @@ pub async fn invoke(
                     base,
                     json!({"outcome": "error", "error": message, "logs": logs}),
                 ));
-                return Err(TriggerError { message });
+                return Err(TriggerError::handler(message));
             }
             Attempt::TimedOut { logs } => {
                 record(merge(base, json!({"outcome": "timeout", "logs": logs})));
@@ -233,12 +257,10 @@ pub async fn invoke(
             }
         }
     }
-    Err(TriggerError {
-        message: format!(
-            "Task timed out after {:.2} seconds ({ATTEMPTS} attempts)",
-            cx.services.triggers.timeout.as_secs_f64()
-        ),
-    })
+    Err(TriggerError::unavailable(format!(
+        "Task timed out after {:.2} seconds ({ATTEMPTS} attempts)",
+        cx.services.triggers.timeout.as_secs_f64()
+    )))
 }
 
 fn merge(mut a: Value, b: Value) -> Value {
@@ -308,6 +330,7 @@ pub async fn authentication(
         .await
         .map_err(|e| TriggerError {
             message: e.api_message("PreAuthentication"),
+            ..e
         })?;
     let post = events::for_user(
         cx,
@@ -322,6 +345,7 @@ pub async fn authentication(
         .await
         .map_err(|e| TriggerError {
             message: e.api_message("PostAuthentication"),
+            ..e
         })?;
     Ok(())
 }

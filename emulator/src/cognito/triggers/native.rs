@@ -2,7 +2,8 @@
 //! `PreSignUp_AdminCreateUser` for AdminCreateUser). Operations are synchronous, so the HTTP
 //! layer runs the trigger before the operation and applies the handler's answer
 //! (`autoConfirmUser`, `autoVerifyEmail`, `autoVerifyPhone`) to the created user after it.
-//! A handler error becomes `UserLambdaValidationException` and the operation does not run, so
+//! A handler error becomes `UserLambdaValidationException` (a timeout `UnexpectedLambdaException`)
+//! and the operation does not run, so
 //! nothing is written. Unlike AWS, input the operation would refuse reaches the trigger first.
 
 use serde_json::{Value, json};
@@ -11,7 +12,7 @@ use super::PreSignUpAnswer;
 use crate::cognito::Cognito;
 use crate::cognito::api::{self, Operation};
 use crate::cognito::attributes;
-use crate::cognito::error::{CognitoError, Exception};
+use crate::cognito::error::CognitoError;
 use crate::cognito::model::Client;
 use crate::cognito::user;
 
@@ -78,7 +79,7 @@ pub async fn before(
     )
     .await
     .map(Some)
-    .map_err(|e| CognitoError::new(Exception::UserLambdaValidation, e.api_message("PreSignUp")))
+    .map_err(|e| e.api_error("PreSignUp"))
 }
 
 /// Apply the handler's answer to the user the operation created; adjusts SignUp's output.
