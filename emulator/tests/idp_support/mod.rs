@@ -240,6 +240,40 @@ impl Idp {
         v["redirect"].as_str().unwrap().to_owned()
     }
 
+    /// Sign-up as [`Self::register`], also returning the session cookie (`name=value`) set
+    /// with the redirect.
+    pub async fn register_session(
+        &self,
+        email: &str,
+        device: &mut VirtualAuthenticator,
+    ) -> (String, String) {
+        let ix = self.interaction(&[]).await;
+        self.step(&ix, "identifier", json!({"identifier": email}))
+            .await;
+        let code = self.otp(email).await;
+        self.step(&ix, "otp/verify", json!({"code": code})).await;
+        let o = self.step(&ix, "webauthn/options", json!({})).await;
+        let cred = device
+            .create(&o["publicKey"].to_string(), &self.url)
+            .unwrap();
+        let resp = self
+            .http
+            .post(format!(
+                "{}/cis/api/interactions/{ix}/webauthn/register",
+                self.url
+            ))
+            .json(&cred)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let cookie = resp.headers()["set-cookie"].to_str().unwrap();
+        assert!(cookie.contains("HttpOnly"), "{cookie}");
+        let cookie = cookie.split(';').next().unwrap().to_owned();
+        let v: Value = resp.json().await.unwrap();
+        (v["redirect"].as_str().unwrap().to_owned(), cookie)
+    }
+
     /// A returning user: identifier, passkey assertion; returns the redirect.
     pub async fn login(
         &self,
