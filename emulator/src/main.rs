@@ -43,6 +43,10 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
         Some(path) => Config::load(path)?,
         None => Config::parse(emulator::config::DEFAULT_TOML, "(embedded default)")?,
     };
+    if let Some(idp) = &config.idp {
+        idp.validate()
+            .map_err(|e| anyhow::anyhow!("invalid [idp] config: {e}"))?;
+    }
     if let Some(bind) = cli.bind {
         config.cognito.bind = bind;
         config.cognito.public_url = None;
@@ -75,6 +79,17 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
             .map(|id| format!("  pool {id}: issuer {url}/{id}")),
     );
     lines.push(format!("Control plane          {url}/_emulator/health"));
+    if let (Some(idp), Some(config)) = (&running.idp_url, &running.idp) {
+        lines.push(format!(
+            "Passwordless IdP       {idp}/cis/oidc/.well-known/openid-configuration"
+        ));
+        lines.push(format!(
+            "  issuer {}, WebAuthn RP ID {}",
+            config.settings.issuer,
+            config.settings.rp.config().rp_id
+        ));
+        lines.push(format!("  users: {idp}/_emulator/idp/users"));
+    }
     lines.push(match storage {
         Storage::Ephemeral => "State                  in memory".to_owned(),
         Storage::Dir(d) => format!(
