@@ -118,7 +118,9 @@ pub async fn start_with(mut config: Config, options: Options) -> anyhow::Result<
         keys: Arc::new(KeyRing::default()),
         region: config.region.clone(),
         base_url: url.trim_end_matches('/').to_owned(),
-        services: Arc::new(crate::cognito::Services::new(config.lambda_functions.clone())),
+        services: Arc::new(crate::cognito::Services::new(
+            config.lambda_functions.clone(),
+        )),
     };
     crate::seed::apply(&cognito, &config)
         .map_err(|e| anyhow::anyhow!("applying the config: {e}"))?;
