@@ -140,7 +140,10 @@ impl Driver {
                 json!({"using": "css selector", "value": css}),
             )
             .await;
-        v[ELEMENT].as_str().unwrap_or_else(|| panic!("element {css}: {v}")).to_owned()
+        v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("element {css}: {v}"))
+            .to_owned()
     }
 
     async fn type_into(&self, css: &str, text: &str) {
