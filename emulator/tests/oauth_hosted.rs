@@ -39,12 +39,7 @@ async fn login(
     let html = page.text().await.unwrap();
     assert!(html.contains("name=\"password\""), "{html}");
     assert!(html.contains("Continue with Mosaic"), "{html}");
-    let r = b
-        .post(format!("{base}{login_path}"))
-        .form(&[("username", user), ("password", pw)])
-        .send()
-        .await
-        .unwrap();
+    let r = submit_login(base, &login_path, user, pw).await;
     if r.status() == 200 {
         return (r.text().await.unwrap(), None);
     }
@@ -343,6 +338,17 @@ async fn authorize_errors_as_cognito_gives_them() {
         assert_eq!(p["state"], "s9");
         assert!(!p["error_description"].is_empty());
     }
+    // The login form refuses a post without the page's CSRF token.
+    let r = browser()
+        .post(format!(
+            "{base}/login?client_id={CLIENT}&redirect_uri={CALLBACK}&response_type=code"
+        ))
+        .form(&[("username", "x"), ("password", "y")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("CSRF"));
     // Token endpoint errors.
     let post = |form: Vec<(&'static str, String)>| {
         let base = base.clone();

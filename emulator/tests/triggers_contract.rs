@@ -139,12 +139,7 @@ async fn auto_confirm_flags_and_pre_token_generation() {
     let b = browser();
     let r = b.get(format!("{base}/oauth2/authorize?client_id={CLIENT}&redirect_uri={CALLBACK}&response_type=code&scope=openid+email")).send().await.unwrap();
     let login = location(&r);
-    let r = b
-        .post(format!("{base}{login}"))
-        .form(&[("username", "auto@example.com"), ("password", "Passw0rd!")])
-        .send()
-        .await
-        .unwrap();
+    let r = submit_login(&base, &login, "auto@example.com", "Passw0rd!").await;
     let code = params(&location(&r))["code"].clone();
     let t: Value = exchange(&base, CLIENT, &code, None)
         .await

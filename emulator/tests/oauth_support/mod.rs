@@ -286,3 +286,34 @@ pub fn with_trigger(config: &mut emulator::Config, trigger: &str, arn: &str, tar
         .insert(trigger.into(), arn.into());
     config.lambda_functions.insert(arn.into(), target.into());
 }
+
+/// What a browser does on the login page: load it (getting the `XSRF-TOKEN` cookie and the
+/// form's `_csrf` field), then post the form with the cookie.
+pub async fn submit_login(
+    base: &str,
+    login_path: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    let b = browser();
+    let page = b.get(format!("{base}{login_path}")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let cookie = set_cookie(&page).expect("XSRF-TOKEN cookie");
+    let html = page.text().await.unwrap();
+    let csrf = html
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("_csrf field")
+        .to_owned();
+    b.post(format!("{base}{login_path}"))
+        .header("cookie", cookie)
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("username", username),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}

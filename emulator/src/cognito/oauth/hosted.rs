@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Form, Query, State};
+use axum::body::Bytes;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::json;
@@ -117,7 +118,16 @@ pub async fn authorize_get(
     }
 }
 
-fn login_page(client: &Client, req: &AuthorizeRequest, error: Option<&str>) -> Response {
+/// The login form's anti-forgery token: a cookie and a hidden field that must match, as
+/// Cognito's hosted UI does with `XSRF-TOKEN` and `_csrf`.
+const CSRF_COOKIE: &str = "XSRF-TOKEN";
+
+fn login_page(
+    client: &Client,
+    req: &AuthorizeRequest,
+    error: Option<&str>,
+    csrf: &str,
+) -> Response {
     let query = req.to_query();
     let mut body = String::new();
     if let Some(e) = error {
@@ -126,8 +136,9 @@ fn login_page(client: &Client, req: &AuthorizeRequest, error: Option<&str>) -> R
     let supported = client.list("SupportedIdentityProviders");
     if supported.iter().any(|p| p == "COGNITO") {
         body.push_str(&format!(
-            "<form method=\"post\" action=\"/login?{}\"><label>Username <input name=\"username\" autocomplete=\"username\"></label><label>Password <input name=\"password\" type=\"password\"></label><button type=\"submit\" name=\"signInSubmitButton\">Sign in</button></form>",
-            escape(&query)
+            "<form method=\"post\" action=\"/login?{}\"><input type=\"hidden\" name=\"_csrf\" value=\"{}\"><label>Username <input name=\"username\" autocomplete=\"username\"></label><label>Password <input name=\"password\" type=\"password\"></label><button type=\"submit\" name=\"signInSubmitButton\">Sign in</button></form>",
+            escape(&query),
+            escape(csrf)
         ));
     }
     for p in supported.iter().filter(|p| *p != "COGNITO") {
@@ -141,23 +152,30 @@ fn login_page(client: &Client, req: &AuthorizeRequest, error: Option<&str>) -> R
             escape(p)
         ));
     }
-    page(StatusCode::OK, "Sign in", &body)
+    let mut r = page(StatusCode::OK, "Sign in", &body);
+    let cookie = format!("{CSRF_COOKIE}={csrf}; Path=/; HttpOnly; SameSite=Lax");
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
 }
 
 pub async fn login_get(State(cx): State<Cognito>, Query(q): Query<Params>) -> Response {
     let flow = cx.entropy.uuid();
     match validated(&cx, &q, "hosted.login", &flow) {
-        Ok((client, req)) => login_page(&client, &req, None),
+        Ok((client, req)) => login_page(&client, &req, None, &cx.entropy.uuid()),
         Err(r) => *r,
     }
 }
 
 pub async fn login_post(
     State(cx): State<Cognito>,
+    headers: HeaderMap,
     Query(q): Query<Params>,
-    Form(form): Form<Params>,
+    body: Bytes,
 ) -> Response {
     let flow = cx.entropy.uuid();
+    let form: Params = url::form_urlencoded::parse(&body).into_owned().collect();
     let (client, req) = match validated(&cx, &q, "hosted.login", &flow) {
         Ok(v) => v,
         Err(r) => return *r,
@@ -169,6 +187,16 @@ pub async fn login_post(
     {
         return error_page("The user pool directory (COGNITO) is not enabled for this client");
     }
+    let csrf = super::cookie(&headers, CSRF_COOKIE).unwrap_or_default();
+    if csrf.is_empty() || form.get("_csrf") != Some(&csrf) {
+        rejected(
+            &cx,
+            "hosted.login",
+            Some(&flow),
+            json!({"reason": "missing or mismatched CSRF token"}),
+        );
+        return error_page("Invalid or missing CSRF token: reload the login page and try again.");
+    }
     let username = form.get("username").map(String::as_str).unwrap_or("");
     let pw = form.get("password").map(String::as_str).unwrap_or("");
     let refuse = |why: &str| {
@@ -178,7 +206,7 @@ pub async fn login_post(
             Some(&flow),
             json!({"username": username, "reason": why}),
         );
-        login_page(&client, &req, Some(why))
+        login_page(&client, &req, Some(why), &csrf)
     };
     let Ok(pool) = crate::cognito::api::pool(&cx, &client.pool_id) else {
         return error_page("The user pool no longer exists");
