@@ -115,6 +115,22 @@ async fn code_flow_with_pkce_sso_userinfo_refresh_revoke_logout() {
     let access = verify(&base, POOL, t["access_token"].as_str().unwrap(), None).await;
     assert_eq!(access["scope"], "openid email");
     assert_eq!(access["client_id"], CLIENT);
+    let disco: Value = reqwest::get(format!("{base}/{POOL}/.well-known/openid-configuration"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(disco["token_endpoint"], format!("{base}/oauth2/token"));
+    assert_eq!(
+        disco["authorization_endpoint"],
+        format!("{base}/oauth2/authorize")
+    );
+    assert_eq!(
+        disco["userinfo_endpoint"],
+        format!("{base}/oauth2/userInfo")
+    );
+    assert_eq!(disco["issuer"], format!("{base}/{POOL}"));
     let kid = |tok: &str| jsonwebtoken::decode_header(tok).unwrap().kid.unwrap();
     assert_ne!(
         kid(t["id_token"].as_str().unwrap()),

@@ -197,12 +197,19 @@ async fn discovery_get(State(cx): State<Cognito>, Path(pool_id): Path<String>) -
     let iss = cx.issuer(&pool_id);
     axum::Json(json!({
         "issuer": iss,
+        "authorization_endpoint": format!("{}/oauth2/authorize", cx.base_url),
+        "token_endpoint": format!("{}/oauth2/token", cx.base_url),
+        "userinfo_endpoint": format!("{}/oauth2/userInfo", cx.base_url),
+        "revocation_endpoint": format!("{}/oauth2/revoke", cx.base_url),
+        "end_session_endpoint": format!("{}/logout", cx.base_url),
         "jwks_uri": format!("{iss}/.well-known/jwks.json"),
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "scopes_supported": ["openid", "email", "phone", "profile"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "response_types_supported": ["code", "token"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "code_challenge_methods_supported": ["S256"],
     }))
     .into_response()
 }
