@@ -94,6 +94,8 @@ pub async fn start_with(mut config: Config, options: Options) -> anyhow::Result<
         }
     }
     .context("opening the state database")?;
+    crate::cognito::triggers::check_config(&config)
+        .map_err(|e| anyhow::anyhow!("invalid trigger config: {e}"))?;
     let entropy = match config.seed {
         Some(seed) => Entropy::seeded(seed),
         None => Entropy::from_os(),

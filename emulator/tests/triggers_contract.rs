@@ -223,3 +223,29 @@ async fn admin_create_user_runs_pre_sign_up() {
         "not a sign-in with an external provider"
     );
 }
+
+#[tokio::test]
+async fn a_trigger_config_that_cannot_run_stops_the_start() {
+    let mut config = Config::default_config();
+    config.cognito.pools[0].lambda.insert(
+        "PreSignUp".into(),
+        "arn:aws:lambda:us-east-1:000000000000:function:missing".into(),
+    );
+    let err = emulator::start(config.with_ephemeral_ports())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("[lambda_functions]"), "{err}");
+    let mut config = Config::default_config();
+    with_trigger(
+        &mut config,
+        "PreSignUp",
+        ARN,
+        "node:/nonexistent/handler.js",
+    );
+    let err = emulator::start(config.with_ephemeral_ports())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("does not exist"), "{err}");
+}

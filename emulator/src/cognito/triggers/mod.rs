@@ -171,6 +171,27 @@ impl Triggers {
     }
 }
 
+/// Check every trigger the config names: its ARN is in `[lambda_functions]`, its target
+/// parses, and a Node.js handler file exists. Run at start, so a typo fails loudly.
+pub fn check_config(config: &crate::config::Config) -> Result<(), String> {
+    let triggers = Triggers::new(config.lambda_functions.clone(), reqwest::Client::new());
+    for pool in &config.cognito.pools {
+        for (trigger, configured) in &pool.lambda {
+            let fail = |e: String| format!("pool {} trigger {trigger}: {e}", pool.id);
+            match triggers.resolve(configured).map_err(fail)? {
+                Target::Node(path) if !path.is_file() => {
+                    return Err(fail(format!(
+                        "handler file {} does not exist",
+                        path.display()
+                    )));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn parse_target(target: &str) -> Result<Target, String> {
     if let Some(p) = target.strip_prefix("node:") {
         return Ok(Target::Node(PathBuf::from(p)));
@@ -374,4 +395,53 @@ pub async fn pre_token(
     Ok(answer
         .map(|a| events::claim_overrides(&a["response"]))
         .unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_parse() {
+        assert_eq!(
+            parse_target("node:a/b.js"),
+            Ok(Target::Node(PathBuf::from("a/b.js")))
+        );
+        assert_eq!(
+            parse_target("http://127.0.0.1:9001"),
+            Ok(Target::Rie("http://127.0.0.1:9001".into()))
+        );
+        assert_eq!(
+            parse_target("builtin:link_by_email"),
+            Ok(Target::Builtin("link_by_email".into()))
+        );
+        assert!(parse_target("builtin:nope").is_err());
+        assert!(parse_target("python:x.py").is_err());
+        let t = Triggers::new(
+            [(
+                "arn:aws:lambda:x".to_owned(),
+                "builtin:link_by_email".to_owned(),
+            )]
+            .into(),
+            reqwest::Client::new(),
+        );
+        assert_eq!(
+            t.resolve("arn:aws:lambda:x"),
+            Ok(Target::Builtin("link_by_email".into()))
+        );
+        assert!(
+            t.resolve("arn:aws:lambda:y")
+                .unwrap_err()
+                .contains("[lambda_functions]")
+        );
+        let e = TriggerError::handler("boom".into());
+        assert_eq!(
+            e.redirect_message("PreSignUp"),
+            "PreSignUp failed with error boom. "
+        );
+        assert_eq!(
+            e.api_error("PreSignUp").message,
+            "PreSignUp failed with error boom."
+        );
+    }
 }
