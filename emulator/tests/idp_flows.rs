@@ -284,3 +284,93 @@ async fn sms_otp_for_phone_identifiers_and_the_phone_alias() {
     assert_eq!(claims["amr"], json!(["sms", "webauthn"]));
     assert!(claims.get("email").is_none());
 }
+
+#[tokio::test]
+async fn a_returning_user_on_a_new_device_proves_the_identifier_and_adds_a_passkey() {
+    let idp = start().await;
+    let mut laptop = authenticator(1);
+    let first = code_of(
+        &idp.register("two-devices@example.com", &mut laptop, &[])
+            .await,
+    )
+    .0;
+    let sub = idp
+        .verify_id_token(idp.exchange(&first).await.1["id_token"].as_str().unwrap())
+        .await["sub"]
+        .clone();
+    let mut tablet = authenticator(2);
+    let ix = idp.interaction(&[]).await;
+    let v = idp
+        .step(
+            &ix,
+            "identifier",
+            json!({"identifier": "two-devices@example.com"}),
+        )
+        .await;
+    assert_eq!(v["step"], "passkey");
+    let v = idp.step(&ix, "otp/send", json!({})).await;
+    assert_eq!(v["step"], "otp", "use a code instead");
+    let code = idp.otp("two-devices@example.com").await;
+    idp.step(&ix, "otp/verify", json!({"code": code})).await;
+    let (status, v) = idp.ceremony(&ix, &mut tablet).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let code = code_of(v["redirect"].as_str().unwrap()).0;
+    let claims = idp
+        .verify_id_token(idp.exchange(&code).await.1["id_token"].as_str().unwrap())
+        .await;
+    assert_eq!((&claims["sub"], &claims["new_user"]), (&sub, &json!(false)));
+    let (_, users) = idp
+        .get_json("/_emulator/idp/users?identifier=two-devices@example.com")
+        .await;
+    assert_eq!(
+        users["users"][0]["credentials"].as_array().unwrap().len(),
+        2
+    );
+    // Both devices now sign in.
+    idp.login("two-devices@example.com", &mut laptop, &[]).await;
+    idp.login("two-devices@example.com", &mut tablet, &[]).await;
+}
+
+#[tokio::test]
+async fn users_passkeys_and_the_signing_key_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = || emulator::Storage::Dir(dir.path().to_owned());
+    let mut device = authenticator(3);
+    let idp = idp_support::start_in(|_| {}, storage()).await;
+    idp.register("durable@example.com", &mut device, &[]).await;
+    let (_, jwks) = idp.get_json("/cis/oidc/jwks").await;
+    idp.emu.stop().await;
+
+    let idp = idp_support::start_in(|_| {}, storage()).await;
+    assert_eq!(idp.get_json("/cis/oidc/jwks").await.1, jwks);
+    let redirect = idp.login("durable@example.com", &mut device, &[]).await;
+    let (status, tokens) = idp.exchange(&code_of(&redirect).0).await;
+    assert_eq!(status, StatusCode::OK);
+    idp.verify_id_token(tokens["id_token"].as_str().unwrap())
+        .await;
+}
+
+#[tokio::test]
+async fn reset_wipes_idp_users_and_keys() {
+    let idp = start().await;
+    idp.register("gone@example.com", &mut authenticator(4), &[])
+        .await;
+    let (_, before) = idp.get_json("/cis/oidc/jwks").await;
+    let resp = idp
+        .http
+        .post(format!("{}/_emulator/reset", idp.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(
+        idp.get_json("/_emulator/idp/users").await.1["users"],
+        json!([])
+    );
+    assert_ne!(idp.get_json("/cis/oidc/jwks").await.1, before);
+    let ix = idp.interaction(&[]).await;
+    let v = idp
+        .step(&ix, "identifier", json!({"identifier": "gone@example.com"}))
+        .await;
+    assert_eq!(v["step"], "otp", "the user is new again");
+}

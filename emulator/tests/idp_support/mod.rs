@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use emulator::clock::{Clock, ManualClock, SystemClock};
-use emulator::{Config, Options, Running};
+use emulator::{Config, Options, Running, Storage};
 use harness::authenticator::{AuthenticatorConfig, VirtualAuthenticator};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header, jwk::JwkSet};
 use reqwest::StatusCode;
@@ -31,13 +31,18 @@ pub async fn start() -> Idp {
 
 /// Starts the default config with `edit` applied to it.
 pub async fn start_with(edit: impl FnOnce(&mut Config)) -> Idp {
+    start_in(edit, Storage::Ephemeral).await
+}
+
+/// Starts the default config, edited, with its state in `storage`.
+pub async fn start_in(edit: impl FnOnce(&mut Config), storage: Storage) -> Idp {
     let mut config = Config::default_config().with_ephemeral_ports();
     edit(&mut config);
     // Starts at the real time, so an independent JWT library checking `exp` agrees.
     let clock = Arc::new(ManualClock::new(SystemClock.now_millis()));
     let options = Options {
         clock: clock.clone(),
-        ..Options::default()
+        storage,
     };
     let emu = emulator::start_with(config, options).await.unwrap();
     let url = emu.idp_url.clone().expect("the default config has an IdP");

@@ -198,7 +198,7 @@ pub fn authenticate(
 
 /// Fresh options for the interaction's current step (registration or login).
 pub fn options(idp: &Idp, id: &str) -> Result<Value, ApiError> {
-    let (mut ix, app) = flow::open(idp, id)?;
+    let (mut ix, _) = flow::open(idp, id)?;
     let sub = ix
         .sub
         .clone()
@@ -223,7 +223,6 @@ pub fn options(idp: &Idp, id: &str) -> Result<Value, ApiError> {
         }
     };
     flow::save(idp, &ix)?;
-    let _ = app;
     Ok(options)
 }
 

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::{ceremony, flow};
 use crate::idp::error::ApiError;
+use crate::idp::model::{POOL, Ticket};
 use crate::idp::oidc::authorize::session_cookie;
 use crate::idp::{Idp, pages, qr};
 use crate::journal::EventKind;
@@ -139,7 +140,7 @@ pub async fn qr_svg_get(State(idp): State<Idp>, Path(ticket): Path<String>) -> R
 
 pub async fn attach_post(State(idp): State<Idp>, Path(ticket): Path<String>) -> Response {
     let r = qr::attach(&idp, &ticket);
-    respond(&idp, "qr.attach", None, r)
+    respond(&idp, "qr.attach", ticket_flow(&idp, &ticket).as_deref(), r)
 }
 
 pub async fn finish_post(
@@ -148,7 +149,13 @@ pub async fn finish_post(
     body: Bytes,
 ) -> Response {
     let r = qr::finish(&idp, &ticket, &body);
-    respond(&idp, "qr.finish", None, r)
+    respond(&idp, "qr.finish", ticket_flow(&idp, &ticket).as_deref(), r)
+}
+
+/// The interaction a ticket belongs to: the flow id of the phone's requests.
+fn ticket_flow(idp: &Idp, ticket: &str) -> Option<String> {
+    let t = idp.store.get::<Ticket>(POOL, ticket).ok().flatten();
+    t.map(|t| t.interaction)
 }
 
 pub async fn login_page_get(State(idp): State<Idp>, Path(id): Path<String>) -> Response {

@@ -148,8 +148,8 @@ pub fn validate(idp: &Idp, p: &Params) -> Result<AuthRequest, AuthorizeError> {
 pub enum Next {
     /// Show the hosted experience for this interaction.
     Interaction(String),
-    /// A live session satisfies the request: redirect with a code.
-    Redirect(String),
+    /// A live session satisfies the request: redirect with a code (`flow` names the SSO).
+    Redirect { to: String, flow: String },
 }
 
 /// Continue a live session (unless `prompt=login` or `max_age` demand a new login) or start an
@@ -182,7 +182,7 @@ pub fn begin(
                 json!({"sub": s.sub}),
             );
             issue_code(idp, &req, grant)
-                .map(Next::Redirect)
+                .map(|to| Next::Redirect { to, flow })
                 .map_err(fail)
         }
         _ if req.prompt.as_deref() == Some("none") => Err(fail(OAuthError::login_required(
@@ -304,42 +304,46 @@ fn authorize(
     headers: &HeaderMap,
     pairs: Result<Vec<(String, String)>, String>,
 ) -> Response {
-    let result = pairs
-        .map_err(|e| AuthorizeError::Page(OAuthError::invalid_request(e)))
-        .and_then(|p| Params::parse(p).map_err(AuthorizeError::Page))
-        .and_then(|p| {
-            let req = validate(idp, &p)?;
-            idp.record(EventKind::FlowStep, "oidc.authorize", None, p.redacted());
-            let session = cookie(headers, SESSION_COOKIE)
-                .and_then(|sid| idp.store.get::<Session>(POOL, &sid).ok().flatten());
-            begin(idp, req, session)
-        });
+    let params = pairs
+        .map_err(OAuthError::invalid_request)
+        .and_then(Params::parse);
+    let request = params.as_ref().map(Params::redacted).unwrap_or_default();
+    let result = params.map_err(AuthorizeError::Page).and_then(|p| {
+        let req = validate(idp, &p)?;
+        let session = cookie(headers, SESSION_COOKIE)
+            .and_then(|sid| idp.store.get::<Session>(POOL, &sid).ok().flatten());
+        begin(idp, req, session)
+    });
+    let (flow, error) = match &result {
+        Ok(Next::Interaction(id)) => (Some(id.clone()), None),
+        Ok(Next::Redirect { flow, .. }) => (Some(flow.clone()), None),
+        Err(AuthorizeError::Page(e)) | Err(AuthorizeError::Redirect { error: e, .. }) => {
+            (None, Some(e))
+        }
+    };
+    match error {
+        None => idp.record(
+            EventKind::FlowStep,
+            "oidc.authorize",
+            flow.as_deref(),
+            request,
+        ),
+        Some(e) => idp.record(
+            EventKind::Rejected,
+            "oidc.authorize",
+            None,
+            json!({"error": e.error, "error_description": e.description, "request": request}),
+        ),
+    }
     match result {
-        Ok(Next::Interaction(id)) => {
-            idp.record(
-                EventKind::FlowStep,
-                "oidc.interaction_started",
-                Some(&id),
-                json!({}),
-            );
-            Redirect::to(&format!("/cis/login/{id}")).into_response()
-        }
-        Ok(Next::Redirect(to)) => Redirect::to(&to).into_response(),
-        Err(AuthorizeError::Page(e)) => {
-            idp.record(
-                EventKind::Rejected,
-                "oidc.authorize",
-                None,
-                json!({"error": e.error, "error_description": e.description}),
-            );
-            pages::error_page(&e).into_response()
-        }
+        Ok(Next::Interaction(id)) => Redirect::to(&format!("/cis/login/{id}")).into_response(),
+        Ok(Next::Redirect { to, .. }) => Redirect::to(&to).into_response(),
+        Err(AuthorizeError::Page(e)) => pages::error_page(&e).into_response(),
         Err(AuthorizeError::Redirect {
             redirect_uri,
             state,
             error,
         }) => {
-            idp.record(EventKind::Rejected, "oidc.authorize", None, json!({"error": error.error, "error_description": error.description, "redirected": true}));
             let mut pairs = vec![
                 ("error", error.error),
                 ("error_description", error.description.as_str()),
