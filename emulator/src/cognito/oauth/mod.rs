@@ -6,6 +6,7 @@
 pub mod flow;
 mod hosted;
 mod token;
+mod userinfo;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -36,9 +37,9 @@ pub fn router(cx: Cognito) -> Router {
         .route("/oauth2/token", post(token::token_post))
         .route(
             "/oauth2/userInfo",
-            get(token::userinfo_get).post(token::userinfo_get),
+            get(userinfo::userinfo_get).post(userinfo::userinfo_get),
         )
-        .route("/oauth2/revoke", post(token::revoke_post))
+        .route("/oauth2/revoke", post(userinfo::revoke_post))
         .with_state(cx)
 }
 

@@ -1,5 +1,5 @@
-//! `/oauth2/token` (authorization_code with PKCE, refresh_token, client_credentials),
-//! `/oauth2/userInfo` and `/oauth2/revoke`, with OAuth's `error` vocabulary.
+//! `/oauth2/token` (authorization_code with PKCE, refresh_token, client_credentials), with
+//! OAuth's `error` vocabulary and client authentication (Basic or post).
 
 use std::collections::HashMap;
 
@@ -20,13 +20,13 @@ use crate::cognito::triggers;
 
 /// An OAuth error answer: `{"error", "error_description"}` with its status.
 #[derive(Debug)]
-struct OAuthError {
-    status: StatusCode,
-    error: &'static str,
-    description: String,
+pub(super) struct OAuthError {
+    pub(super) status: StatusCode,
+    pub(super) error: &'static str,
+    pub(super) description: String,
 }
 
-fn oauth(error: &'static str, description: impl Into<String>) -> OAuthError {
+pub(super) fn oauth(error: &'static str, description: impl Into<String>) -> OAuthError {
     let status = if error == "invalid_client" {
         StatusCode::UNAUTHORIZED
     } else {
@@ -49,13 +49,13 @@ impl IntoResponse for OAuthError {
     }
 }
 
-fn form(body: &[u8]) -> HashMap<String, String> {
+pub(super) fn form(body: &[u8]) -> HashMap<String, String> {
     url::form_urlencoded::parse(body).into_owned().collect()
 }
 
 /// The calling app client: HTTP Basic (`client_secret_basic`) or form members
 /// (`client_secret_post`); a client with a secret must present it.
-fn client_auth(
+pub(super) fn client_auth(
     cx: &Cognito,
     headers: &HeaderMap,
     f: &HashMap<String, String>,
@@ -370,106 +370,4 @@ fn client_credentials(
         .sign(&claims)
         .map_err(|e| oauth("invalid_request", e.message))?;
     Ok(json!({"access_token": access, "expires_in": ttl, "token_type": "Bearer"}))
-}
-
-fn bearer_error(status: StatusCode, error: &str, description: &str) -> Response {
-    let mut r = (
-        status,
-        axum::Json(json!({"error": error, "error_description": description})),
-    )
-        .into_response();
-    let v = format!("Bearer error=\"{error}\", error_description=\"{description}\"");
-    if let Ok(v) = HeaderValue::from_str(&v) {
-        r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
-    }
-    r
-}
-
-pub async fn userinfo_get(State(cx): State<Cognito>, headers: HeaderMap) -> Response {
-    let Some(token) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    else {
-        rejected(
-            &cx,
-            "oauth2.userInfo",
-            None,
-            json!({"error": "invalid_request"}),
-        );
-        return bearer_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Bearer access token is required",
-        );
-    };
-    match tokens::check_access_token(&cx, token.trim()) {
-        Ok((_, claims, user)) => {
-            let scopes: Vec<&str> = claims["scope"].as_str().unwrap_or("").split(' ').collect();
-            if !scopes.contains(&"openid") && !scopes.contains(&"aws.cognito.signin.user.admin") {
-                return bearer_error(
-                    StatusCode::UNAUTHORIZED,
-                    "invalid_token",
-                    "Access token lacks the openid scope",
-                );
-            }
-            let mut out = serde_json::Map::new();
-            for (k, v) in &user.attributes {
-                out.insert(k.clone(), json!(v));
-            }
-            out.insert("username".into(), json!(user.username));
-            axum::Json(Value::Object(out)).into_response()
-        }
-        Err(e) => {
-            rejected(
-                &cx,
-                "oauth2.userInfo",
-                None,
-                json!({"error": "invalid_token", "message": e.message}),
-            );
-            bearer_error(StatusCode::UNAUTHORIZED, "invalid_token", &e.message)
-        }
-    }
-}
-
-pub async fn revoke_post(State(cx): State<Cognito>, headers: HeaderMap, body: Bytes) -> Response {
-    let f = form(&body);
-    let outcome = (|| {
-        let client = client_auth(&cx, &headers, &f)?;
-        let token = f
-            .get("token")
-            .ok_or_else(|| oauth("invalid_request", "token is required"))?;
-        let Some(row) = cx
-            .store
-            .refresh(&tokens::hash_refresh(token))
-            .ok()
-            .flatten()
-        else {
-            return Err(oauth(
-                "unsupported_token_type",
-                "Only refresh tokens can be revoked",
-            ));
-        };
-        if row.client_id != client.client_id {
-            return Err(oauth(
-                "invalid_request",
-                "Token was issued to another client",
-            ));
-        }
-        cx.store
-            .revoke_origin(&row.origin_jti, cx.clock.now_secs())
-            .map_err(|e| oauth("invalid_request", e.to_string()))
-    })();
-    match outcome {
-        Ok(()) => StatusCode::OK.into_response(),
-        Err(e) => {
-            rejected(
-                &cx,
-                "oauth2.revoke",
-                None,
-                json!({"error": e.error, "error_description": e.description}),
-            );
-            e.into_response()
-        }
-    }
 }
