@@ -294,3 +294,60 @@ async fn register_and_login_in_headless_chromium() {
     );
     driver.call("DELETE", "", Value::Null).await;
 }
+
+/// A desktop Chromium without any authenticator: the page chooses "use another device" by
+/// itself, shows the QR code, and follows the redirect once a phone (a virtual authenticator
+/// speaking to the ticket endpoints) has registered the passkey.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_platform_authenticator_the_page_offers_the_qr_code() {
+    let idp = start().await;
+    let driver = Driver::start().await;
+    let mut url = url::Url::parse(&format!("{}/cis/oidc/auth", idp.url)).unwrap();
+    url.query_pairs_mut().extend_pairs(idp.auth_params(&[]));
+    driver.goto(url.as_str()).await;
+    driver.wait_step("identifier").await;
+    driver.type_into("#identifier", "desk@example.com").await;
+    driver.click("#identifier-submit").await;
+    driver.wait_step("otp").await;
+    let code = idp.otp("desk@example.com").await;
+    driver.type_into("#otp", &code).await;
+    driver.click("#otp-submit").await;
+    driver.wait_step("register").await;
+    let phone_url = driver
+        .wait_for(
+            "the QR code",
+            "const i = document.getElementById('qr-img'); \
+             return !document.getElementById('qr').hidden && i.complete && i.naturalWidth > 0 \
+             ? document.getElementById('qr-url').href : null",
+        )
+        .await;
+    let phone_url = phone_url.as_str().unwrap().to_owned();
+    assert!(
+        phone_url.starts_with(&format!("{}/cis/m/", idp.url)),
+        "{phone_url}"
+    );
+
+    let ticket = phone_url.rsplit('/').next().unwrap();
+    let (status, options) = idp
+        .post(&format!("/cis/api/tickets/{ticket}/attach"), json!({}))
+        .await;
+    assert!(status.is_success(), "{options}");
+    driver
+        .wait_for(
+            "the scanned status",
+            "return document.getElementById('qr-status').textContent.includes('scanned')",
+        )
+        .await;
+    let mut phone = idp_support::authenticator(11);
+    let cred = phone
+        .create(&options["publicKey"].to_string(), &idp.url)
+        .unwrap();
+    let (status, v) = idp
+        .post(&format!("/cis/api/tickets/{ticket}/finish"), cred)
+        .await;
+    assert!(status.is_success(), "{v}");
+    let location = driver.wait_redirect(&idp.redirect_uri()).await;
+    let claims = id_token_claims(&idp, &location).await;
+    assert_eq!(claims["amr"], json!(["eotp", "webauthn"]));
+    driver.call("DELETE", "", Value::Null).await;
+}
