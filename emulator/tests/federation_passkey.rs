@@ -121,6 +121,29 @@ async fn first_then_second_federated_sign_in_with_a_passkey() {
             .len(),
         1
     );
+
+    // The first sign-in's steps, in order, under one flow id: a scenario transcript.
+    let runs = journal(base, "kind=trigger&name=PreSignUp_ExternalProvider").await;
+    let flow = runs[0]["flow"].as_str().unwrap();
+    let names: Vec<String> = journal(base, &format!("flow={flow}"))
+        .await
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "oauth2.authorize",
+            "federation.redirect_to_idp",
+            "federation.idpresponse",
+            "federation.jwks_fetched",
+            "federation.id_token_valid",
+            "PreSignUp_ExternalProvider",
+            "federation.user_created",
+            "oauth2.code_issued",
+            "oauth2.token",
+        ]
+    );
 }
 
 #[tokio::test]
