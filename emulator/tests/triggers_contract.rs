@@ -249,3 +249,46 @@ async fn a_trigger_config_that_cannot_run_stops_the_start() {
         .to_string();
     assert!(err.contains("does not exist"), "{err}");
 }
+
+#[tokio::test]
+async fn confirm_sign_up_runs_post_confirmation() {
+    let mut config = Config::default_config();
+    with_trigger(
+        &mut config,
+        "PostConfirmation",
+        ARN,
+        "builtin:link_by_email",
+    );
+    let emu = common::start_with(config).await;
+    assert_eq!(sign_up(&emu, "confirm@example.com").await, Ok(false));
+    let outbox: Value = reqwest::get(format!(
+        "{}/_emulator/outbox?destination=confirm@example.com",
+        emu.url()
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let code = outbox["messages"][0]["code"].as_str().unwrap().to_owned();
+    emu.sdk
+        .confirm_sign_up()
+        .client_id(CLIENT)
+        .username("confirm@example.com")
+        .confirmation_code(code)
+        .send()
+        .await
+        .unwrap();
+    let runs = journal(
+        emu.url(),
+        "kind=trigger&name=PostConfirmation_ConfirmSignUp",
+    )
+    .await;
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let event = &runs[0]["detail"]["event"];
+    assert_eq!(
+        event["request"]["userAttributes"]["cognito:user_status"],
+        "CONFIRMED"
+    );
+    assert_eq!(event["request"]["userAttributes"]["email_verified"], "true");
+}

@@ -162,7 +162,8 @@ async fn api_post(State(cx): State<Cognito>, headers: HeaderMap, body: Body) -> 
     }
 }
 
-/// Run an operation, with the native PreSignUp trigger around those that sign users up.
+/// Run an operation, with the native PreSignUp trigger around those that sign users up and
+/// PostConfirmation after those that confirm them.
 async fn call_with_triggers(
     cx: &Cognito,
     op: Operation,
@@ -175,6 +176,7 @@ async fn call_with_triggers(
     if let Some(a) = answer {
         super::triggers::native::after(cx, op, &body, a, &mut out)?;
     }
+    super::triggers::native::post_confirmation(cx, op, &body, &out, &flow_id).await?;
     Ok(out)
 }
 

@@ -123,3 +123,42 @@ pub fn after(
     cx.store.update_user(&u)?;
     Ok(())
 }
+
+/// PostConfirmation_ConfirmSignUp after an operation that confirmed a user: ConfirmSignUp,
+/// AdminConfirmSignUp, or a SignUp that PreSignUp confirmed. The user stays confirmed if the
+/// handler fails; the caller gets the handler's error, as in Cognito.
+pub async fn post_confirmation(
+    cx: &Cognito,
+    op: Operation,
+    body: &Value,
+    out: &Value,
+    flow: &str,
+) -> Result<(), CognitoError> {
+    let client_id = body["ClientId"].as_str();
+    let pool_id = match op {
+        Operation::ConfirmSignUp => client_id
+            .and_then(|id| cx.store.find::<Client>(id).ok().flatten())
+            .map(|(p, _)| p),
+        Operation::SignUp if out["UserConfirmed"] == true => client_id
+            .and_then(|id| cx.store.find::<Client>(id).ok().flatten())
+            .map(|(p, _)| p),
+        Operation::AdminConfirmSignUp => body["UserPoolId"].as_str().map(str::to_owned),
+        _ => None,
+    };
+    let Some(pool) = pool_id.and_then(|p| api::pool(cx, &p).ok()) else {
+        return Ok(());
+    };
+    if pool.lambda("PostConfirmation").is_none() {
+        return Ok(());
+    }
+    let found = match out["UserSub"].as_str() {
+        Some(sub) => cx.store.user_by_sub(&pool.id, sub)?,
+        None => user::find(cx, &pool, body["Username"].as_str().unwrap_or(""))?,
+    };
+    let Some(u) = found else {
+        return Ok(());
+    };
+    super::post_confirmation(cx, &pool, client_id, &u, flow)
+        .await
+        .map_err(|e| e.api_error("PostConfirmation"))
+}
