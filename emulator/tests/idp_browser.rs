@@ -197,6 +197,12 @@ impl Driver {
     }
 }
 
+/// Chromium's virtual platform authenticator (WebDriver "Add Virtual Authenticator").
+fn platform() -> Value {
+    json!({"protocol": "ctap2", "transport": "internal", "hasResidentKey": true,
+        "hasUserVerification": true, "isUserVerified": true})
+}
+
 async fn id_token_claims(idp: &Idp, location: &str) -> Value {
     let (status, tokens) = idp.exchange(&code_of(location).0).await;
     assert!(status.is_success(), "{tokens}");
@@ -208,10 +214,8 @@ async fn id_token_claims(idp: &Idp, location: &str) -> Value {
 async fn register_and_login_in_headless_chromium() {
     let idp = start().await;
     let driver = Driver::start().await;
-    let authenticator = json!({"protocol": "ctap2", "transport": "internal", "hasResidentKey": true,
-        "hasUserVerification": true, "isUserVerified": true});
     driver
-        .call("POST", "/webauthn/authenticator", authenticator)
+        .call("POST", "/webauthn/authenticator", platform())
         .await;
     let params = |extra: &[(&str, &str)]| {
         let mut url = url::Url::parse(&format!("{}/cis/oidc/auth", idp.url)).unwrap();
@@ -296,8 +300,8 @@ async fn register_and_login_in_headless_chromium() {
 }
 
 /// A desktop Chromium without any authenticator: the page chooses "use another device" by
-/// itself, shows the QR code, and follows the redirect once a phone (a virtual authenticator
-/// speaking to the ticket endpoints) has registered the passkey.
+/// itself, shows the QR code, and follows the redirect once the phone (a second Chromium
+/// session with a virtual platform authenticator, on the phone page) has registered the passkey.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_platform_authenticator_the_page_offers_the_qr_code() {
     let idp = start().await;
@@ -327,25 +331,34 @@ async fn without_a_platform_authenticator_the_page_offers_the_qr_code() {
         "{phone_url}"
     );
 
-    let ticket = phone_url.rsplit('/').next().unwrap();
-    let (status, options) = idp
-        .post(&format!("/cis/api/tickets/{ticket}/attach"), json!({}))
+    // The phone: a second Chromium session with a platform authenticator opens the URL.
+    let phone = Driver::start().await;
+    phone
+        .call("POST", "/webauthn/authenticator", platform())
         .await;
-    assert!(status.is_success(), "{options}");
+    phone.goto(&phone_url).await;
+    phone
+        .wait_for(
+            "the phone page to attach",
+            "return !document.getElementById('phone-continue').hidden",
+        )
+        .await;
     driver
         .wait_for(
             "the scanned status",
             "return document.getElementById('qr-status').textContent.includes('scanned')",
         )
         .await;
-    let mut phone = idp_support::authenticator(11);
-    let cred = phone
-        .create(&options["publicKey"].to_string(), &idp.url)
-        .unwrap();
-    let (status, v) = idp
-        .post(&format!("/cis/api/tickets/{ticket}/finish"), cred)
+    phone.click("#phone-continue").await;
+    let done = phone
+        .wait_for(
+            "the phone's confirmation",
+            "return document.getElementById('status').textContent.startsWith('Done') \
+             || document.getElementById('error').textContent",
+        )
         .await;
-    assert!(status.is_success(), "{v}");
+    assert_eq!(done, true, "phone page: {done}");
+    phone.call("DELETE", "", Value::Null).await;
     let location = driver.wait_redirect(&idp.redirect_uri()).await;
     let claims = id_token_claims(&idp, &location).await;
     assert_eq!(claims["amr"], json!(["eotp", "webauthn"]));

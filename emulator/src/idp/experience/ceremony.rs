@@ -223,6 +223,12 @@ pub fn options(idp: &Idp, id: &str) -> Result<Value, ApiError> {
         }
     };
     flow::save(idp, &ix)?;
+    idp.record(
+        EventKind::FlowStep,
+        "webauthn.options",
+        Some(id),
+        json!({"ceremony": options["ceremony"]}),
+    );
     Ok(options)
 }
 

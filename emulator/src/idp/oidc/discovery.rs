@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::idp::Idp;
+use crate::journal::EventKind;
 
 pub fn document(idp: &Idp) -> Value {
     let base = format!("{}/cis/oidc", idp.settings.public_url);
@@ -37,10 +38,12 @@ pub fn document(idp: &Idp) -> Value {
 }
 
 pub async fn discovery_get(State(idp): State<Idp>) -> Response {
+    idp.record(EventKind::FlowStep, "oidc.discovery", None, Value::Null);
     axum::Json(document(&idp)).into_response()
 }
 
 pub async fn jwks_get(State(idp): State<Idp>) -> Response {
+    idp.record(EventKind::FlowStep, "oidc.jwks", None, Value::Null);
     match idp.keys.jwks(&idp.store) {
         Ok(jwks) => axum::Json(jwks).into_response(),
         Err(e) => e.into_response(),

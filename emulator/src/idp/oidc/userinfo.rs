@@ -29,7 +29,15 @@ pub fn userinfo(idp: &Idp, token: &str) -> Result<Value, OAuthError> {
     let alias = idp
         .app(&record.grant.client_id)
         .is_some_and(|a| a.config.phone_alias);
-    Ok(Value::Object(scoped_claims(&user, &record.grant, alias)))
+    let claims = scoped_claims(&user, &record.grant, alias);
+    let released: Vec<&String> = claims.keys().collect();
+    idp.record(
+        EventKind::FlowStep,
+        "oidc.userinfo",
+        Some(&record.grant.flow),
+        json!({"claims": released}),
+    );
+    Ok(Value::Object(claims))
 }
 
 fn bearer(headers: &HeaderMap, body: &[u8]) -> Result<String, OAuthError> {
