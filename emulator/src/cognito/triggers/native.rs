@@ -1,10 +1,11 @@
-//! PreSignUp on the JSON API's native paths (`PreSignUp_SignUp` for SignUp,
-//! `PreSignUp_AdminCreateUser` for AdminCreateUser). Operations are synchronous, so the HTTP
+//! Triggers on the JSON API's native paths. PreSignUp (`PreSignUp_SignUp` for SignUp,
+//! `PreSignUp_AdminCreateUser` for AdminCreateUser): operations are synchronous, so the HTTP
 //! layer runs the trigger before the operation and applies the handler's answer
 //! (`autoConfirmUser`, `autoVerifyEmail`, `autoVerifyPhone`) to the created user after it.
-//! A handler error becomes `UserLambdaValidationException` (a timeout `UnexpectedLambdaException`)
-//! and the operation does not run, so
-//! nothing is written. Unlike AWS, input the operation would refuse reaches the trigger first.
+//! A handler error becomes `UserLambdaValidationException` (a timeout
+//! `UnexpectedLambdaException`) and the operation does not run, so nothing is written. Unlike
+//! AWS, input the operation would refuse reaches the trigger first. PostConfirmation runs
+//! after ConfirmSignUp, AdminConfirmSignUp and an auto-confirmed SignUp.
 
 use serde_json::{Value, json};
 
