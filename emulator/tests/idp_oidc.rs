@@ -588,3 +588,26 @@ async fn refresh_with_offline_access_basic_auth_and_revocation() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn of_two_concurrent_exchanges_of_one_code_one_wins() {
+    let idp = start().await;
+    let code = code_of(
+        &idp.register("race@example.com", &mut authenticator(1), &[])
+            .await,
+    )
+    .0;
+    let (a, b) = tokio::join!(idp.exchange(&code), idp.exchange(&code));
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::BAD_REQUEST]);
+    let winner = if a.0 == StatusCode::OK { a.1 } else { b.1 };
+    let (status, _) = idp
+        .userinfo_get(winner["access_token"].as_str().unwrap())
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the reuse revoked the winner's tokens"
+    );
+}

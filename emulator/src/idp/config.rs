@@ -262,11 +262,73 @@ impl IdpSection {
                         "idp app {id}: collect_user_info = true is not supported"
                     ));
                 }
+                if let Some(bad) = app
+                    .redirect_uris
+                    .iter()
+                    .chain(&app.post_logout_redirect_uris)
+                    .find(|u| url::Url::parse(u).is_err())
+                {
+                    return Err(format!("idp app {id}: {bad} is not an absolute URL"));
+                }
                 if !(4..=10).contains(&app.otp.length) {
                     return Err(format!("idp app {id}: otp.length must be 4 to 10"));
                 }
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parses `[idp]` with one app whose extra lines are `app`, and validates it.
+    fn check(app: &str, expect: Option<&str>) {
+        let text = format!(
+            "[[tenants]]\nid = \"t\"\n[[tenants.apps]]\nclient_id = \"c\"\n\
+             redirect_uris = [\"http://localhost:1/cb\"]\n{app}"
+        );
+        let section: IdpSection = toml::from_str(&text).unwrap();
+        match (section.validate(), expect) {
+            (Ok(()), None) => {}
+            (Err(e), Some(want)) => assert!(e.contains(want), "{e}"),
+            (got, want) => panic!("{app}: got {got:?}, want {want:?}"),
+        }
+    }
+
+    #[test]
+    fn validation_names_what_is_wrong() {
+        check("client_secret = \"s\"", None);
+        check("", Some("client_secret is required"));
+        check("pkce = \"required_instead_of_secret\"", None);
+        check(
+            "client_secret = \"s\"\nexperience = { secondary = [\"webauthn_qr\"] }",
+            Some("no EmailOtp"),
+        );
+        check(
+            "client_secret = \"s\"\nexperience = { identifier = \"phone\" }",
+            Some("no SmsOtp"),
+        );
+        check(
+            "client_secret = \"s\"\notp = { length = 2 }",
+            Some("otp.length"),
+        );
+        check(
+            "client_secret = \"s\"\npost_logout_redirect_uris = [\"/relative\"]",
+            Some("not an absolute URL"),
+        );
+        check(
+            "client_secret = \"s\"\nexperience = { collect_user_info = true }",
+            Some("not supported"),
+        );
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let otp = OtpConfig::default();
+        assert_eq!((otp.length, otp.ttl_secs, otp.max_attempts), (6, 300, 5));
+        let x = ExperienceConfig::default();
+        assert!(x.sign_up && x.qr_enabled() && !x.collect_user_info);
     }
 }

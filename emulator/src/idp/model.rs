@@ -98,11 +98,21 @@ pub struct AuthCode {
     pub redirect_uri: String,
     pub code_challenge: Option<String>,
     pub expires_ms: i64,
-    pub used: bool,
 }
 
 impl Entity for AuthCode {
     const KIND: &'static str = "idp_code";
+}
+
+/// The mark of an exchanged code (same key as the code): inserted once, so reuse is detected
+/// even under concurrent exchanges.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CodeUse {
+    pub at_ms: i64,
+}
+
+impl Entity for CodeUse {
+    const KIND: &'static str = "idp_code_use";
 }
 
 /// A revoked grant: its tokens no longer work.

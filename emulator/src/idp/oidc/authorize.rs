@@ -247,7 +247,6 @@ pub fn issue_code(idp: &Idp, req: &AuthRequest, grant: Grant) -> Result<String, 
         redirect_uri: req.redirect_uri.clone(),
         code_challenge: req.code_challenge.clone(),
         expires_ms: idp.now_ms() + ttl * 1000,
-        used: false,
     };
     idp.store.put(POOL, &sha256_b64(code.as_bytes()), &record)?;
     idp.record(

@@ -12,9 +12,10 @@ use serde_json::{Value, json};
 use super::{Params, client_credentials, scoped_claims};
 use crate::idp::config::PkceMode;
 use crate::idp::error::OAuthError;
-use crate::idp::model::{AuthCode, Grant, POOL, RevokedGrant, TokenRecord};
+use crate::idp::model::{AuthCode, CodeUse, Grant, POOL, RevokedGrant, TokenRecord};
 use crate::idp::{App, Idp, sha256_b64};
 use crate::journal::EventKind;
+use crate::store::StoreError;
 
 /// Authenticates the client; returns its app and whether it proved a secret.
 pub fn authenticate<'a>(
@@ -48,26 +49,14 @@ pub fn exchange_code(idp: &Idp, app: &App, p: &Params) -> Result<Value, OAuthErr
     let code = p.require("code")?;
     let key = sha256_b64(code.as_bytes());
     let invalid = || OAuthError::invalid_grant("authorization code is invalid or expired");
-    let mut record: AuthCode = idp.store.get(POOL, &key)?.ok_or_else(invalid)?;
+    let record: AuthCode = idp.store.get(POOL, &key)?.ok_or_else(invalid)?;
     if record.grant.client_id != app.config.client_id {
         return Err(OAuthError::invalid_grant(
             "authorization code was issued to another client",
         ));
     }
-    if record.used {
-        let revoked = RevokedGrant {
-            reason: "authorization code reused".into(),
-        };
-        idp.store.put(POOL, &record.grant.id, &revoked)?;
-        idp.record(
-            EventKind::FlowStep,
-            "oidc.grant_revoked",
-            Some(&record.grant.flow),
-            json!({"reason": revoked.reason}),
-        );
-        return Err(OAuthError::invalid_grant(
-            "authorization code has already been used; tokens issued from it are revoked",
-        ));
+    if idp.store.get::<CodeUse>(POOL, &key)?.is_some() {
+        return Err(reused(idp, &record));
     }
     if record.expires_ms <= idp.now_ms() {
         return Err(invalid());
@@ -97,10 +86,38 @@ pub fn exchange_code(idp: &Idp, app: &App, p: &Params) -> Result<Value, OAuthErr
         }
         (None, None) => {}
     }
-    record.used = true;
-    idp.store.put(POOL, &key, &record)?;
+    // The claim is one conditional insert: of two concurrent exchanges, one wins.
+    match idp.store.insert(
+        POOL,
+        &key,
+        &CodeUse {
+            at_ms: idp.now_ms(),
+        },
+    ) {
+        Err(StoreError::Conflict(_)) => return Err(reused(idp, &record)),
+        other => other?,
+    }
     let with_refresh = record.grant.scope.iter().any(|s| s == "offline_access");
     issue_tokens(idp, app, &record.grant, with_refresh)
+}
+
+/// A reused code: its grant (the tokens issued from it) is revoked.
+fn reused(idp: &Idp, record: &AuthCode) -> OAuthError {
+    let revoked = RevokedGrant {
+        reason: "authorization code reused".into(),
+    };
+    if let Err(e) = idp.store.put(POOL, &record.grant.id, &revoked) {
+        return e.into();
+    }
+    idp.record(
+        EventKind::FlowStep,
+        "oidc.grant_revoked",
+        Some(&record.grant.flow),
+        json!({"reason": revoked.reason}),
+    );
+    OAuthError::invalid_grant(
+        "authorization code has already been used; tokens issued from it are revoked",
+    )
 }
 
 /// A new access and ID token for a refresh token (the refresh token itself stays valid).
