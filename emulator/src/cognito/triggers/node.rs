@@ -80,6 +80,12 @@ impl Worker {
         let _ = self.child.start_kill();
     }
 
+    /// Kill and reap the process (no zombie left behind while the server runs).
+    async fn stop(&mut self) {
+        self.kill();
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.child.wait()).await;
+    }
+
     fn take_stderr(&self, logs: &mut Vec<String>) {
         logs.append(&mut self.stderr.lock().unwrap_or_else(|p| p.into_inner()));
     }
@@ -144,12 +150,12 @@ pub async fn invoke(
     worker.take_stderr(&mut logs);
     match outcome {
         Err(_) => {
-            worker.kill();
+            worker.stop().await;
             *slot = None;
             Attempt::TimedOut { logs }
         }
         Ok(Err(e)) => {
-            worker.kill();
+            worker.stop().await;
             *slot = None;
             logs.push(e.clone());
             Attempt::Failed(format!("{e}; logs: {}", logs.join(" | ")))
