@@ -335,3 +335,79 @@ async fn a_flow_older_than_five_minutes_fails() {
     );
     running.stop().await;
 }
+
+#[tokio::test]
+async fn later_sign_ins_run_pre_and_post_authentication() {
+    let idp = FakeIdp::start().await;
+    let mut config = Config::default_config();
+    idp.configure(&mut config, "GET");
+    let arn = "arn:aws:lambda:us-east-1:000000000000:function:observe";
+    with_trigger(
+        &mut config,
+        "PostAuthentication",
+        arn,
+        "builtin:link_by_email",
+    );
+    let pool = &mut config.cognito.pools[0];
+    for t in ["PreSignUp", "PostConfirmation", "PreTokenGeneration"] {
+        pool.lambda.insert(t.into(), arn.into());
+    }
+    let throws = "arn:aws:lambda:us-east-1:000000000000:function:throws";
+    pool.lambda
+        .insert("PreAuthentication".into(), throws.into());
+    config.lambda_functions.insert(
+        throws.into(),
+        format!("node:{}", fixture("contract/throws.js")),
+    );
+    let emu = common::start_with(config).await;
+    let base = emu.url().to_owned();
+
+    // First sign-in: PreSignUp, PostConfirmation, then token generation at the exchange.
+    let callback = federated_sign_in(&base, &idp, "trig", "trig@example.com").await;
+    tokens_from(&base, &callback).await;
+    let names = |events: Vec<Value>| {
+        events
+            .iter()
+            .map(|e| e["name"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(journal(&base, "kind=trigger").await),
+        [
+            "PreSignUp_ExternalProvider",
+            "PostConfirmation_ConfirmSignUp",
+            "TokenGeneration_HostedAuth"
+        ]
+    );
+
+    // Later sign-in: PreAuthentication runs and its error refuses the sign-in.
+    let callback = federated_sign_in(&base, &idp, "trig", "trig@example.com").await;
+    let p = params(&callback);
+    assert_eq!(p["error"], "invalid_request");
+    assert_eq!(
+        p["error_description"],
+        "PreAuthentication failed with error Sign-up is closed."
+    );
+    let events = names(journal(&base, "kind=trigger").await);
+    assert_eq!(events[3..], ["PreAuthentication_Authentication"]);
+
+    // With a PreAuthentication that lets the user in, PostAuthentication follows.
+    let idp = FakeIdp::start().await;
+    let mut config = Config::default_config();
+    idp.configure(&mut config, "GET");
+    for t in ["PreAuthentication", "PostAuthentication"] {
+        with_trigger(&mut config, t, arn, "builtin:link_by_email");
+    }
+    let emu = common::start_with(config).await;
+    let base = emu.url().to_owned();
+    federated_sign_in(&base, &idp, "trig", "trig@example.com").await;
+    let callback = federated_sign_in(&base, &idp, "trig", "trig@example.com").await;
+    tokens_from(&base, &callback).await;
+    assert_eq!(
+        names(journal(&base, "kind=trigger").await),
+        [
+            "PreAuthentication_Authentication",
+            "PostAuthentication_Authentication"
+        ]
+    );
+}
