@@ -519,3 +519,46 @@ async fn client_credentials_with_resource_server_scopes() {
         .unwrap();
     assert_eq!(r.status(), 200);
 }
+
+#[tokio::test]
+async fn implicit_flow_returns_tokens_in_the_fragment() {
+    use aws_sdk_cognitoidentityprovider::types::OAuthFlowType;
+    let emu = common::start().await;
+    let base = emu.url().to_owned();
+    common::confirmed_user(&emu.sdk, "implicit@example.com", "Passw0rd!").await;
+    let c = emu
+        .sdk
+        .create_user_pool_client()
+        .user_pool_id(POOL)
+        .client_name("spa")
+        .callback_urls(CALLBACK)
+        .allowed_o_auth_flows(OAuthFlowType::Implicit)
+        .allowed_o_auth_scopes("openid")
+        .allowed_o_auth_flows_user_pool_client(true)
+        .supported_identity_providers("COGNITO")
+        .send()
+        .await
+        .unwrap();
+    let id = c
+        .user_pool_client()
+        .unwrap()
+        .client_id()
+        .unwrap()
+        .to_owned();
+    let r = browser()
+        .get(format!("{base}/oauth2/authorize?client_id={id}&redirect_uri={CALLBACK}&response_type=token&scope=openid&state=imp&nonce=nn"))
+        .send()
+        .await
+        .unwrap();
+    let login = location(&r);
+    let r = submit_login(&base, &login, "implicit@example.com", "Passw0rd!").await;
+    let to_app = location(&r);
+    assert!(to_app.starts_with(&format!("{CALLBACK}#")), "{to_app}");
+    let f = params(&to_app);
+    assert_eq!(f["state"], "imp");
+    assert_eq!(f["token_type"], "Bearer");
+    let claims = verify(&base, POOL, &f["id_token"], Some(&id)).await;
+    assert_eq!(claims["nonce"], "nn");
+    assert!(!f.contains_key("refresh_token"));
+    verify(&base, POOL, &f["access_token"], None).await;
+}
