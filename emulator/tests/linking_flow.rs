@@ -90,6 +90,15 @@ async fn links_and_second_sign_in_lands_on_the_native_user(target: &str) {
 
     let runs = journal(&base, "kind=trigger&name=PreSignUp_ExternalProvider").await;
     assert_eq!(runs.len(), 1, "PreSignUp ran once: {runs:?}");
+    let event = &runs[0]["detail"]["event"];
+    assert_eq!(event["userName"], "Mosaic_idp-jane");
+    assert_eq!(event["version"], "1");
+    assert_eq!(event["callerContext"]["clientId"], CLIENT);
+    let attrs = &event["request"]["userAttributes"];
+    assert_eq!(attrs["email"], "jane@example.com");
+    assert_eq!(attrs["email_verified"], "false");
+    assert_eq!(attrs["cognito:email_alias"], "");
+    assert_eq!(event["response"]["autoConfirmUser"], false);
     assert_eq!(runs[0]["detail"]["outcome"], "error");
     let links = journal(&base, "kind=api_call&name=AdminLinkProviderForUser").await;
     assert_eq!(links.len(), 1, "{links:?}");

@@ -42,9 +42,15 @@ pub fn pre_sign_up(
     attrs: &[(String, String)],
 ) -> Value {
     let mut m = base(cx, pool, client_id, source, username);
+    let mut user_attributes = attributes(attrs);
+    if source == "PreSignUp_ExternalProvider" {
+        // Captured federated events carry these two, empty (the user has no alias yet).
+        user_attributes["cognito:email_alias"] = json!("");
+        user_attributes["cognito:phone_number_alias"] = json!("");
+    }
     m.insert(
         "request".into(),
-        json!({"userAttributes": attributes(attrs), "validationData": {}, "clientMetadata": {}}),
+        json!({"userAttributes": user_attributes, "validationData": {}, "clientMetadata": {}}),
     );
     m.insert(
         "response".into(),
