@@ -185,7 +185,9 @@ pub async fn login_post(
         .iter()
         .any(|p| p == "COGNITO")
     {
-        return error_page("The user pool directory (COGNITO) is not enabled for this client");
+        let why = "The user pool directory (COGNITO) is not enabled for this client";
+        rejected(&cx, "hosted.login", Some(&flow), json!({"reason": why}));
+        return error_page(why);
     }
     let csrf = super::cookie(&headers, CSRF_COOKIE).unwrap_or_default();
     if csrf.is_empty() || form.get("_csrf") != Some(&csrf) {
@@ -284,9 +286,14 @@ pub async fn logout_get(
             Err(r) => return *r,
         }
     } else {
-        return error_page(
-            "Required parameter logout_uri (or redirect_uri and response_type) is missing",
+        let why = "Required parameter logout_uri (or redirect_uri and response_type) is missing";
+        rejected(
+            &cx,
+            "hosted.logout",
+            Some(&flow),
+            json!({"params": q, "error": why}),
         );
+        return error_page(why);
     };
     if let Some(id) = super::cookie(&headers, super::SESSION_COOKIE) {
         let _ = cx.store.delete::<flow::HostedSession>(&client.pool_id, &id);
