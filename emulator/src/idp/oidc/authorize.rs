@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 
 use super::{Params, cookie, redirect_with};
-use crate::idp::config::PkceMode;
 use crate::idp::error::OAuthError;
 use crate::idp::model::{AuthCode, AuthRequest, Grant, Interaction, POOL, Session, Step};
 use crate::idp::{Idp, pages, sha256_b64};
@@ -21,127 +20,7 @@ pub const INTERACTION_TTL_MS: i64 = 30 * 60 * 1000;
 /// How long an IdP browser session lasts.
 pub const SESSION_TTL_MS: i64 = 24 * 3600 * 1000;
 
-/// Why an authorization request failed, and how the user is told.
-#[derive(Debug, PartialEq)]
-pub enum AuthorizeError {
-    /// Shown as an HTTP 400 page: the redirect target cannot be trusted.
-    Page(OAuthError),
-    /// Sent back to the client's redirect_uri.
-    Redirect {
-        redirect_uri: String,
-        state: Option<String>,
-        error: OAuthError,
-    },
-}
-
-const PROMPTS: &[&str] = &["none", "login", "consent", "select_account"];
-
-/// Checks an authorization request against the app's registration (pure: no state is read
-/// but the configuration).
-pub fn validate(idp: &Idp, p: &Params) -> Result<AuthRequest, AuthorizeError> {
-    let page = AuthorizeError::Page;
-    let client_id = p.require("client_id").map_err(page)?;
-    let app = idp.app(client_id).ok_or_else(|| {
-        page(OAuthError {
-            status: 400,
-            ..OAuthError::invalid_client(format!("client_id '{client_id}' is not a registered app"))
-        })
-    })?;
-    let redirect_uri = p.require("redirect_uri").map_err(page)?;
-    if !app.config.redirect_uris.iter().any(|u| u == redirect_uri) {
-        return Err(page(OAuthError::invalid_redirect_uri(
-            "redirect_uri did not match any of the client's registered redirect_uris",
-        )));
-    }
-    let state = p.get("state").map(str::to_owned);
-    let fail = |error: OAuthError| AuthorizeError::Redirect {
-        redirect_uri: redirect_uri.to_owned(),
-        state: state.clone(),
-        error,
-    };
-    let response_type = p.require("response_type").map_err(fail)?;
-    if response_type != "code" {
-        return Err(fail(OAuthError::unsupported_response_type(format!(
-            "response_type '{response_type}' is not supported; only 'code'"
-        ))));
-    }
-    let scope: Vec<String> = p
-        .get("scope")
-        .unwrap_or("")
-        .split(' ')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
-    if !scope.iter().any(|s| s == "openid") {
-        return Err(fail(OAuthError::invalid_scope(
-            "openid scope must be requested",
-        )));
-    }
-    if let Some(bad) = scope.iter().find(|s| !app.config.scopes.contains(s)) {
-        return Err(fail(OAuthError::invalid_scope(format!(
-            "scope '{bad}' is not allowed for this app"
-        ))));
-    }
-    let code_challenge = p.get("code_challenge").map(str::to_owned);
-    match (code_challenge.as_deref(), p.get("code_challenge_method")) {
-        (None, Some(_)) => {
-            return Err(fail(OAuthError::invalid_request(
-                "code_challenge_method given without code_challenge",
-            )));
-        }
-        (Some(_), m) if m != Some("S256") => {
-            return Err(fail(OAuthError::invalid_request(
-                "code_challenge_method must be S256",
-            )));
-        }
-        (Some(c), _) if !(43..=128).contains(&c.len()) => {
-            return Err(fail(OAuthError::invalid_request(
-                "code_challenge must be 43 to 128 characters",
-            )));
-        }
-        (None, None) if app.config.pkce != PkceMode::Allowed => {
-            return Err(fail(OAuthError::invalid_request(
-                "PKCE is required for this app: send code_challenge with code_challenge_method=S256",
-            )));
-        }
-        _ => {}
-    }
-    let prompt = p.get("prompt").map(str::to_owned);
-    if let Some(pr) = &prompt {
-        let values: Vec<&str> = pr.split(' ').collect();
-        if let Some(bad) = values.iter().find(|v| !PROMPTS.contains(v)) {
-            return Err(fail(OAuthError::invalid_request(format!(
-                "unsupported prompt value '{bad}'"
-            ))));
-        }
-        if values.contains(&"none") && values.len() > 1 {
-            return Err(fail(OAuthError::invalid_request(
-                "prompt 'none' cannot be combined with other values",
-            )));
-        }
-    }
-    let max_age = match p.get("max_age") {
-        None => None,
-        Some(v) => Some(v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-            fail(OAuthError::invalid_request(
-                "max_age must be a non-negative integer",
-            ))
-        })?),
-    };
-    Ok(AuthRequest {
-        client_id: client_id.to_owned(),
-        tenant: app.tenant.clone(),
-        redirect_uri: redirect_uri.to_owned(),
-        scope,
-        state,
-        nonce: p.get("nonce").map(str::to_owned),
-        code_challenge,
-        login_hint: p.get("login_hint").map(str::to_owned),
-        prompt,
-        max_age,
-        acr_values: p.get("acr_values").map(str::to_owned),
-    })
-}
+pub use super::request::{AuthorizeError, validate};
 
 /// What to do with a valid request.
 #[derive(Debug, PartialEq)]

@@ -4,6 +4,7 @@
 
 pub mod authorize;
 pub mod discovery;
+pub mod request;
 pub mod session;
 pub mod token;
 pub mod userinfo;

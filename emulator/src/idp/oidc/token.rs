@@ -15,7 +15,7 @@ use crate::idp::error::OAuthError;
 use crate::idp::model::{AuthCode, CodeUse, Grant, POOL, RevokedGrant, TokenRecord};
 use crate::idp::{App, Idp, sha256_b64};
 use crate::journal::EventKind;
-use crate::store::StoreError;
+use crate::store::{IdpUserRow, StoreError};
 
 /// Authenticates the client; returns its app and whether it proved a secret.
 pub fn authenticate<'a>(
@@ -172,28 +172,58 @@ pub fn issue_tokens(
     grant: &Grant,
     with_refresh: bool,
 ) -> Result<Value, OAuthError> {
-    let now_ms = idp.now_ms();
-    let ttl = app.config.access_token_ttl_secs;
-    let access = random_token(idp);
-    let record = TokenRecord {
-        grant: grant.clone(),
-        expires_ms: now_ms + ttl * 1000,
-        refresh: false,
-    };
-    idp.store
-        .put(POOL, &sha256_b64(access.as_bytes()), &record)?;
     let user = idp
         .store
         .idp_user(&grant.sub)?
         .ok_or_else(|| OAuthError::invalid_grant("the user of this grant no longer exists"))?;
-    let mut claims = scoped_claims(&user, grant, app.config.phone_alias);
-    let now = now_ms / 1000;
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, access.as_bytes());
+    let now_ms = idp.now_ms();
+    let ttl = app.config.access_token_ttl_secs;
+    let access = random_token(idp);
+    let claims = id_token_claims(app, grant, &user, &access, now_ms / 1000);
+    let id_token = idp.keys.get(&idp.store)?.sign(&claims)?;
+    let mut body = json!({
+        "access_token": access, "id_token": id_token, "token_type": "Bearer",
+        "expires_in": ttl, "scope": grant.scope.join(" "),
+    });
+    let store = |token: &str, ttl_secs: i64, refresh: bool| {
+        let record = TokenRecord {
+            grant: grant.clone(),
+            expires_ms: now_ms + ttl_secs * 1000,
+            refresh,
+        };
+        idp.store.put(POOL, &sha256_b64(token.as_bytes()), &record)
+    };
+    store(&access, ttl, false)?;
+    if with_refresh {
+        let refresh = random_token(idp);
+        store(&refresh, app.config.refresh_token_ttl_secs, true)?;
+        body["refresh_token"] = json!(refresh);
+    }
+    idp.record(
+        EventKind::FlowStep,
+        "oidc.tokens_issued",
+        Some(&grant.flow),
+        json!({"client_id": grant.client_id, "sub": grant.sub, "refresh": with_refresh}),
+    );
+    Ok(body)
+}
+
+/// The ID token's claims (pure): the scoped user claims, the vendor's claims, and `at_hash`
+/// (the left half of SHA-256 of the access token).
+pub fn id_token_claims(
+    app: &App,
+    grant: &Grant,
+    user: &IdpUserRow,
+    access_token: &str,
+    now: i64,
+) -> Value {
+    let mut claims = scoped_claims(user, grant, app.config.phone_alias);
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, access_token.as_bytes());
     let at_hash = B64URL.encode(&digest.as_ref()[..16]);
     for (k, v) in [
         ("iss", json!(app.issuer)),
         ("aud", json!(app.config.client_id)),
-        ("exp", json!(now + ttl)),
+        ("exp", json!(now + app.config.access_token_ttl_secs)),
         ("iat", json!(now)),
         ("auth_time", json!(grant.auth_time)),
         ("tid", json!(grant.tenant)),
@@ -206,29 +236,7 @@ pub fn issue_tokens(
     if let Some(n) = &grant.nonce {
         claims.insert("nonce".into(), json!(n));
     }
-    let id_token = idp.keys.get(&idp.store)?.sign(&Value::Object(claims))?;
-    let mut body = json!({
-        "access_token": access, "id_token": id_token, "token_type": "Bearer",
-        "expires_in": ttl, "scope": grant.scope.join(" "),
-    });
-    if with_refresh {
-        let refresh = random_token(idp);
-        let record = TokenRecord {
-            grant: grant.clone(),
-            expires_ms: now_ms + app.config.refresh_token_ttl_secs * 1000,
-            refresh: true,
-        };
-        idp.store
-            .put(POOL, &sha256_b64(refresh.as_bytes()), &record)?;
-        body["refresh_token"] = json!(refresh);
-    }
-    idp.record(
-        EventKind::FlowStep,
-        "oidc.tokens_issued",
-        Some(&grant.flow),
-        json!({"client_id": grant.client_id, "sub": grant.sub, "refresh": with_refresh}),
-    );
-    Ok(body)
+    Value::Object(claims)
 }
 
 fn token(
