@@ -374,3 +374,54 @@ async fn reset_wipes_idp_users_and_keys() {
         .await;
     assert_eq!(v["step"], "otp", "the user is new again");
 }
+
+#[tokio::test]
+async fn the_journal_tells_the_whole_sign_up_under_one_flow_id() {
+    let idp = start().await;
+    let mut device = authenticator(6);
+    let ix = idp.interaction(&[]).await;
+    idp.step(
+        &ix,
+        "identifier",
+        json!({"identifier": "story@example.com"}),
+    )
+    .await;
+    idp.step_err(&ix, "otp/verify", json!({"code": "12"})).await;
+    let code = idp.otp("story@example.com").await;
+    idp.step(&ix, "otp/verify", json!({"code": code})).await;
+    let (_, v) = idp.ceremony(&ix, &mut device).await;
+    let tokens = idp
+        .exchange(&code_of(v["redirect"].as_str().unwrap()).0)
+        .await
+        .1;
+    idp.userinfo_get(tokens["access_token"].as_str().unwrap())
+        .await;
+    assert_eq!(
+        idp.journal(&ix).await,
+        [
+            "oidc.authorize",
+            "experience.identifier",
+            "otp.sent",
+            "experience.otp_verify",
+            "experience.user_created",
+            "experience.otp_verified",
+            "webauthn.options",
+            "webauthn.registered",
+            "oidc.code_issued",
+            "experience.completed",
+            "oidc.tokens_issued",
+            "oidc.userinfo",
+        ]
+    );
+    let (_, v) = idp
+        .get_json(&format!("/_emulator/journal?flow={ix}&kind=rejected"))
+        .await;
+    let rejected = &v["events"][0];
+    assert_eq!(rejected["service"], "idp");
+    assert_eq!(rejected["detail"]["error"], "otp_invalid");
+    let all = serde_json::to_string(&idp.get_json("/_emulator/journal").await.1).unwrap();
+    assert!(
+        !all.contains(&format!("\"{code}\"")),
+        "the OTP never reaches the journal"
+    );
+}
