@@ -122,7 +122,8 @@ async fn first_then_second_federated_sign_in_with_a_passkey() {
         1
     );
 
-    // The first sign-in's steps, in order, under one flow id: a scenario transcript.
+    // The first sign-in's steps, in order, under one flow id: a scenario transcript (the
+    // handler's ListUsers call through the SDK joins the flow that invoked it).
     let runs = journal(base, "kind=trigger&name=PreSignUp_ExternalProvider").await;
     let flow = runs[0]["flow"].as_str().unwrap();
     let names: Vec<String> = journal(base, &format!("flow={flow}"))
@@ -138,6 +139,7 @@ async fn first_then_second_federated_sign_in_with_a_passkey() {
             "federation.idpresponse",
             "federation.jwks_fetched",
             "federation.id_token_valid",
+            "ListUsers",
             "PreSignUp_ExternalProvider",
             "federation.user_created",
             "oauth2.code_issued",
@@ -227,6 +229,9 @@ async fn linking_with_the_guide_style_lambda_leaves_two_users() {
     let rejected = journal(&base, "kind=rejected&name=AdminLinkProviderForUser").await;
     assert_eq!(rejected.len(), 1);
     let message = rejected[0]["detail"]["message"].as_str().unwrap();
+    // The handler's call joined the sign-in's flow: the transcript shows the failed link.
+    let runs = journal(&base, "kind=trigger&name=PreSignUp_ExternalProvider").await;
+    assert_eq!(rejected[0]["flow"], runs[0]["flow"]);
     assert!(
         message.contains("'providerName' is not an identity provider"),
         "{message}"

@@ -121,6 +121,12 @@ async fn api_post(State(cx): State<Cognito>, headers: HeaderMap, body: Body) -> 
             )
         });
     let request = bytes.and_then(|b| parse_body(&b));
+    // A call from a running trigger's handler joins the flow that invoked it.
+    let flow = flow.or_else(|| {
+        let body = request.as_ref().ok()?;
+        let pool_id = body.get("UserPoolId")?.as_str()?;
+        cx.services.triggers.active_flow(pool_id)
+    });
     let request_detail = request
         .as_ref()
         .map(|v| redact(v.clone()))

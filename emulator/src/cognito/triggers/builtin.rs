@@ -16,9 +16,12 @@ use crate::journal::{EventKind, Service};
 /// Run an API operation in-process, journaled as a call over HTTP would be.
 fn call(cx: &Cognito, op: Operation, body: Value) -> Result<Value, CognitoError> {
     let out = op.call(cx, body.clone());
+    let pool_id = body["UserPoolId"].as_str().unwrap_or("");
+    let flow = cx.services.triggers.active_flow(pool_id);
+    let flow = flow.as_deref();
     match &out {
-        Ok(_) => cx.journal.record(Service::Cognito, EventKind::ApiCall, op.name(), None, json!({"request": body, "caller": "builtin:link_by_email"})),
-        Err(e) => cx.journal.record(Service::Cognito, EventKind::Rejected, op.name(), None, json!({"request": body, "error": e.exception.name(), "message": e.message, "caller": "builtin:link_by_email"})),
+        Ok(_) => cx.journal.record(Service::Cognito, EventKind::ApiCall, op.name(), flow, json!({"request": body, "caller": "builtin:link_by_email"})),
+        Err(e) => cx.journal.record(Service::Cognito, EventKind::Rejected, op.name(), flow, json!({"request": body, "error": e.exception.name(), "message": e.message, "caller": "builtin:link_by_email"})),
     };
     out
 }

@@ -105,6 +105,27 @@ pub struct Triggers {
     workers: Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<Option<node::Worker>>>>>,
     http: reqwest::Client,
     timeout: Duration,
+    /// The flow of the trigger running for each pool: API calls a handler makes back into the
+    /// pool (they carry no flow id) are journaled under it. Best effort: with two flows of
+    /// one pool in triggers at once, the later one wins.
+    active: Mutex<HashMap<String, String>>,
+}
+
+/// Clears a pool's active flow when the invocation ends.
+struct ActiveFlow<'a> {
+    triggers: &'a Triggers,
+    pool_id: String,
+}
+
+impl Drop for ActiveFlow<'_> {
+    fn drop(&mut self) {
+        let mut map = self
+            .triggers
+            .active
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        map.remove(&self.pool_id);
+    }
 }
 
 impl Triggers {
@@ -114,7 +135,23 @@ impl Triggers {
             workers: Mutex::new(HashMap::new()),
             http,
             timeout: TIMEOUT,
+            active: Mutex::new(HashMap::new()),
         }
+    }
+
+    fn enter(&self, pool_id: &str, flow: &str) -> ActiveFlow<'_> {
+        let mut map = self.active.lock().unwrap_or_else(|p| p.into_inner());
+        map.insert(pool_id.to_owned(), flow.to_owned());
+        ActiveFlow {
+            triggers: self,
+            pool_id: pool_id.to_owned(),
+        }
+    }
+
+    /// The flow of a trigger now running for `pool_id`, if any.
+    pub fn active_flow(&self, pool_id: &str) -> Option<String> {
+        let map = self.active.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(pool_id).cloned()
     }
 
     /// Resolve a configured value (ARN or target) to a target.
@@ -237,6 +274,7 @@ pub async fn invoke(
             detail,
         )
     };
+    let _active = cx.services.triggers.enter(&pool.id, flow);
     let target = match cx.services.triggers.resolve(&configured) {
         Ok(t) => t,
         Err(e) => {
