@@ -425,3 +425,45 @@ async fn the_journal_tells_the_whole_sign_up_under_one_flow_id() {
         "the OTP never reaches the journal"
     );
 }
+
+#[tokio::test]
+async fn at_most_five_codes_per_sign_in_and_interactions_expire() {
+    let idp = start().await;
+    let ix = idp.interaction(&[]).await;
+    idp.step(&ix, "identifier", json!({"identifier": "many@example.com"}))
+        .await;
+    for _ in 1..5 {
+        idp.clock.advance_secs(30);
+        idp.step(&ix, "otp/send", json!({})).await;
+    }
+    idp.clock.advance_secs(30);
+    let (status, name) = idp.step_err(&ix, "otp/send", json!({})).await;
+    assert_eq!(
+        (status, name.as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, "otp_send_limit")
+    );
+    let (_, out) = idp
+        .get_json("/_emulator/outbox?destination=many@example.com")
+        .await;
+    assert_eq!(out["messages"].as_array().unwrap().len(), 5);
+
+    idp.clock.advance_secs(30 * 60);
+    let (status, name) = idp.step_err(&ix, "otp/send", json!({})).await;
+    assert_eq!(
+        (status, name.as_str()),
+        (StatusCode::GONE, "interaction_expired")
+    );
+    let page = idp
+        .http
+        .get(format!("{}/cis/login/{ix}", idp.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::GONE);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("start again from the app")
+    );
+}

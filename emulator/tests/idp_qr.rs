@@ -75,7 +75,13 @@ async fn a_new_user_registers_on_the_phone_and_the_desktop_continues() {
         .await
         .unwrap();
     assert_eq!(svg.headers()["content-type"], "image/svg+xml");
-    assert!(svg.text().await.unwrap().contains("<svg"));
+    // The image is the QR code of the one-time URL (same encoder, same rendering).
+    let expected = qrcode::QrCode::new(url.as_bytes())
+        .unwrap()
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(240, 240)
+        .build();
+    assert_eq!(svg.text().await.unwrap(), expected);
 
     let mut phone = authenticator(7);
     let (s, options) = attach(&idp, &url).await;
