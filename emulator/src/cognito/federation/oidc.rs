@@ -250,3 +250,140 @@ pub async fn userinfo(
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_lc_rs::rsa::{KeyPair, KeySize};
+    use aws_lc_rs::signature::{self, KeyPair as _};
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+    use serde_json::json;
+
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn sign(pair: &KeyPair, header: &Value, claims: &Value) -> String {
+        let input = format!(
+            "{}.{}",
+            B64URL.encode(header.to_string()),
+            B64URL.encode(claims.to_string())
+        );
+        let mut sig = vec![0u8; pair.public_modulus_len()];
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let signed = pair.sign(
+            &signature::RSA_PKCS1_SHA256,
+            &rng,
+            input.as_bytes(),
+            &mut sig,
+        );
+        assert!(signed.is_ok());
+        format!("{input}.{}", B64URL.encode(sig))
+    }
+
+    fn jwk(pair: &KeyPair) -> Jwk {
+        let p = pair.public_key();
+        let v = json!({"kty": "RSA", "kid": "k1", "alg": "RS256",
+            "n": B64URL.encode(p.modulus().big_endian_without_leading_zero()),
+            "e": B64URL.encode(p.exponent().big_endian_without_leading_zero())});
+        serde_json::from_value(v).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    /// Validate a token made from the good claims with `edit` applied; `Ok` or the error text.
+    fn check(edit: impl Fn(&mut Map<String, Value>), header: Value, expect: Result<(), &str>) {
+        let Ok(pair) = KeyPair::generate(KeySize::Rsa2048) else {
+            unreachable!()
+        };
+        let mut claims =
+            json!({"iss": "https://idp", "aud": "c1", "sub": "s", "exp": NOW + 60, "nonce": "n"});
+        if let Some(m) = claims.as_object_mut() {
+            edit(m);
+        }
+        let token = sign(&pair, &header, &claims);
+        let got = validate_id_token(&token, &jwk(&pair), "https://idp", "c1", "n", NOW).map(|_| ());
+        match (got, expect) {
+            (Ok(()), Ok(())) => {}
+            (Err(FedError(m)), Err(want)) => assert!(m.contains(want), "{m} should contain {want}"),
+            (got, want) => unreachable!("got {got:?}, want {want:?}"),
+        }
+    }
+
+    #[test]
+    fn id_token_checks() {
+        let rs256 = json!({"alg": "RS256", "kid": "k1"});
+        check(|_| {}, rs256.clone(), Ok(()));
+        check(
+            |c| {
+                c.insert("aud".into(), json!(["x", "c1"]));
+            },
+            rs256.clone(),
+            Ok(()),
+        );
+        check(
+            |c| {
+                c.insert("iss".into(), json!("https://other"));
+            },
+            rs256.clone(),
+            Err("Bad id_token issuer https://other"),
+        );
+        check(
+            |c| {
+                c.insert("aud".into(), json!("x"));
+            },
+            rs256.clone(),
+            Err("audience"),
+        );
+        check(
+            |c| {
+                c.remove("aud");
+            },
+            rs256.clone(),
+            Err("audience"),
+        );
+        check(
+            |c| {
+                c.insert("exp".into(), json!(NOW));
+            },
+            rs256.clone(),
+            Err("expired"),
+        );
+        check(
+            |c| {
+                c.remove("exp");
+            },
+            rs256.clone(),
+            Err("expired"),
+        );
+        check(
+            |c| {
+                c.insert("nonce".into(), json!("other"));
+            },
+            rs256.clone(),
+            Err("nonce"),
+        );
+        check(
+            |c| {
+                c.remove("nonce");
+            },
+            rs256,
+            Err("nonce"),
+        );
+        check(
+            |_| {},
+            json!({"alg": "HS256", "kid": "k1"}),
+            Err("algorithm"),
+        );
+        assert!(validate_id_token("not.a.jwt", &jwk_of_fresh_key(), "i", "c", "n", NOW).is_err());
+        assert_eq!(
+            kid_of(&format!("{}.e30.x", B64URL.encode(r#"{"alg":"RS256"}"#))),
+            Ok(None)
+        );
+    }
+
+    fn jwk_of_fresh_key() -> Jwk {
+        let Ok(pair) = KeyPair::generate(KeySize::Rsa2048) else {
+            unreachable!()
+        };
+        jwk(&pair)
+    }
+}
