@@ -251,6 +251,16 @@ async fn prompt_none_needs_a_session_and_uses_it() {
     );
     assert_eq!(claims["nonce"], "n-sso");
 
+    // A login_hint naming someone else does not reuse the session.
+    let resp = idp
+        .authorize(&[("login_hint", "other@example.com")], Some(&cookie))
+        .await;
+    assert!(location(&resp).starts_with("/cis/login/"));
+    let resp = idp
+        .authorize(&[("login_hint", "SSO@example.com")], Some(&cookie))
+        .await;
+    assert!(location(&resp).starts_with(&idp.redirect_uri()));
+
     // After logout the session is gone.
     let resp = idp
         .http

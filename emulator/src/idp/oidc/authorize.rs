@@ -44,6 +44,10 @@ pub fn begin(
         s.tenant == req.tenant
             && s.expires_ms > now
             && req.max_age.is_none_or(|m| now / 1000 - s.auth_time <= m)
+            && req
+                .login_hint
+                .as_deref()
+                .is_none_or(|h| hint_matches(idp, &s.sub, h))
     });
     let fail = |error: OAuthError| AuthorizeError::Redirect {
         redirect_uri: req.redirect_uri.clone(),
@@ -87,6 +91,18 @@ pub fn begin(
                 .map_err(|e| fail(e.into()))?;
             Ok(Next::Interaction(interaction.id))
         }
+    }
+}
+
+/// Whether `login_hint` names the session's user (else the session is not used).
+fn hint_matches(idp: &Idp, sub: &str, hint: &str) -> bool {
+    let hint = hint.trim();
+    match idp.store.idp_user(sub) {
+        Ok(Some(u)) => {
+            u.email.is_some_and(|e| e.eq_ignore_ascii_case(hint))
+                || u.phone.as_deref() == Some(hint)
+        }
+        _ => false,
     }
 }
 
