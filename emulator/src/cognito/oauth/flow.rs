@@ -287,17 +287,7 @@ mod tests {
             "AllowedOAuthScopes": ["openid", "email", "api/read"],
             "SupportedIdentityProviders": ["COGNITO", "Mosaic"],
         });
-        let Some(settings) = s.as_object().cloned() else {
-            return Client {
-                pool_id: String::new(),
-                client_id: String::new(),
-                name: String::new(),
-                secret: None,
-                created: 0,
-                modified: 0,
-                settings: Map::new(),
-            };
-        };
+        let settings = s.as_object().cloned().unwrap_or_default();
         Client {
             pool_id: "p".into(),
             client_id: "c".into(),
@@ -344,12 +334,8 @@ mod tests {
                 assert_eq!(error, e, "{pairs:?}")
             }
             (Err(AuthorizeError::Page(_)), Err(e)) => assert_eq!("page", e, "{pairs:?}"),
-            (got, want) => unreachable_pair(&format!("{pairs:?}: got {got:?}, want {want:?}")),
+            (got, want) => unreachable!("{pairs:?}: got {got:?}, want {want:?}"),
         }
-    }
-
-    fn unreachable_pair(msg: &str) {
-        assert!(msg.is_empty(), "{msg}");
     }
 
     const BASE: [(&str, &str); 3] = [
