@@ -138,7 +138,13 @@ fn conflict(e: rusqlite::Error) -> StoreError {
 
 impl Store {
     /// Insert a new user; returns it with its id. `Conflict` if the username or sub is taken.
-    pub fn insert_user(&self, mut user: UserRow) -> Result<UserRow> {
+    pub fn insert_user(&self, user: UserRow) -> Result<UserRow> {
+        self.insert_user_in_groups(user, &[])
+    }
+
+    /// Insert a new user and its group memberships in one transaction (a federated user and
+    /// its `<poolId>_<Provider>` group): all of it lands, or none.
+    pub fn insert_user_in_groups(&self, mut user: UserRow, groups: &[&str]) -> Result<UserRow> {
         self.transaction(|tx| {
             tx.prepare_cached(
                 "INSERT INTO users (pool_id, username, username_key, sub, status, enabled, created, modified, doc)
@@ -151,6 +157,12 @@ impl Store {
             .map_err(conflict)?;
             user.id = tx.last_insert_rowid();
             write_attrs(tx, &user)?;
+            let mut member = tx.prepare_cached(
+                "INSERT OR IGNORE INTO memberships (pool_id, group_name, user_id) VALUES (?1, ?2, ?3)",
+            )?;
+            for group in groups {
+                member.execute(params![user.pool_id, group, user.id])?;
+            }
             Ok(user)
         })
     }
@@ -521,6 +533,25 @@ mod tests {
         assert_eq!(
             s.users_by_attribute("p", "email", "new@x.io").unwrap()[0].doc["k"],
             1
+        );
+    }
+
+    #[test]
+    fn a_user_and_its_groups_land_together_or_not_at_all() {
+        let s = Store::in_memory().unwrap();
+        let u = s
+            .insert_user_in_groups(user("p", "fed", "f@x.io"), &["p_Mosaic"])
+            .unwrap();
+        assert_eq!(s.groups_of(u.id).unwrap(), ["p_Mosaic"]);
+        let mut clash = user("p", "fed", "g@x.io");
+        clash.sub = "other-sub".into();
+        assert!(matches!(
+            s.insert_user_in_groups(clash, &["p_Other"]),
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(
+            s.members_of("p", "p_Other", 0, 10).unwrap().is_empty(),
+            "no membership without its user"
         );
     }
 
