@@ -190,6 +190,11 @@ async fn code_flow_with_pkce_sso_userinfo_refresh_revoke_logout() {
         r["id_token"].is_string() && r["refresh_token"].is_null(),
         "{r}"
     );
+    let refreshed = verify(&base, POOL, r["access_token"].as_str().unwrap(), None).await;
+    assert_eq!(
+        refreshed["scope"], "openid email",
+        "a refresh keeps the scope granted at sign-in"
+    );
     let r = browser()
         .post(format!("{base}/oauth2/revoke"))
         .form(&[("token", refresh), ("client_id", CLIENT)])

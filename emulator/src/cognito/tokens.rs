@@ -156,6 +156,7 @@ pub fn issue(cx: &Cognito, g: &Grant<'_>) -> Result<Tokens> {
             auth_time: g.auth_time,
             expires: now + g.client.validity_secs("RefreshToken", 30 * 86400),
             revoked: false,
+            scope: g.scope.clone(),
         };
         cx.store.insert_refresh(&hash_refresh(&token), &row)?;
         Some(token)

@@ -36,7 +36,11 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-const MIGRATIONS: &[&str] = &[include_str!("schema.sql"), include_str!("idp.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("schema.sql"),
+    include_str!("idp.sql"),
+    include_str!("refresh_scope.sql"),
+];
 
 /// The database. A `std::sync::Mutex` around one connection: every statement is short and no
 /// lock is held across an `.await`, so handlers call it directly.

@@ -410,16 +410,18 @@ pub struct RefreshRow {
     pub auth_time: i64,
     pub expires: i64,
     pub revoked: bool,
+    /// The scope granted at sign-in, kept by every refresh.
+    pub scope: String,
 }
 
 impl Store {
     pub fn insert_refresh(&self, token_hash: &str, r: &RefreshRow) -> Result<()> {
         self.conn()
             .prepare_cached(
-                "INSERT INTO refresh_tokens (token_hash, pool_id, client_id, user_id, origin_jti, auth_time, expires, revoked)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO refresh_tokens (token_hash, pool_id, client_id, user_id, origin_jti, auth_time, expires, revoked, scope)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
-            .execute(params![token_hash, r.pool_id, r.client_id, r.user_id, r.origin_jti, r.auth_time, r.expires, r.revoked])?;
+            .execute(params![token_hash, r.pool_id, r.client_id, r.user_id, r.origin_jti, r.auth_time, r.expires, r.revoked, r.scope])?;
         Ok(())
     }
 
@@ -427,7 +429,7 @@ impl Store {
         let row = self
             .conn()
             .prepare_cached(
-                "SELECT pool_id, client_id, user_id, origin_jti, auth_time, expires, revoked FROM refresh_tokens WHERE token_hash = ?1",
+                "SELECT pool_id, client_id, user_id, origin_jti, auth_time, expires, revoked, scope FROM refresh_tokens WHERE token_hash = ?1",
             )?
             .query_row([token_hash], |r| {
                 Ok(RefreshRow {
@@ -438,6 +440,7 @@ impl Store {
                     auth_time: r.get(4)?,
                     expires: r.get(5)?,
                     revoked: r.get(6)?,
+                    scope: r.get(7)?,
                 })
             })
             .optional()?;

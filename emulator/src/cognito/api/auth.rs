@@ -241,7 +241,12 @@ fn refresh_auth(cx: &Cognito, c: &Client, params: &HashMap<String, String>) -> R
         client: c,
         user: &u,
         auth_time: row.auth_time,
-        scope: ADMIN_SCOPE.into(),
+        // The session keeps the scope it was granted (a hosted sign-in's, or the API's).
+        scope: if row.scope.is_empty() {
+            ADMIN_SCOPE.into()
+        } else {
+            row.scope.clone()
+        },
         nonce: None,
         origin_jti: Some(row.origin_jti),
         with_refresh: false,

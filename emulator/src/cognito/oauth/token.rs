@@ -289,7 +289,12 @@ async fn refresh_grant(
     )
     .await
     .map_err(|e| oauth("invalid_request", e.redirect_message("PreTokenGeneration")))?;
-    let scope = client.list("AllowedOAuthScopes").join(" ");
+    // The scope granted at sign-in; tokens stored before migration 3 fall back to the client's.
+    let scope = if row.scope.is_empty() {
+        client.list("AllowedOAuthScopes").join(" ")
+    } else {
+        row.scope.clone()
+    };
     let grant = Grant {
         pool: &pool,
         client,
