@@ -98,6 +98,37 @@ async fn malformed_requests_get_aws_errors_and_change_nothing() {
 }
 
 #[tokio::test]
+async fn every_call_has_a_request_id_that_finds_it_in_the_journal() {
+    let emu = start().await;
+    let resp = reqwest::Client::new()
+        .post(format!("{}/", emu.url()))
+        .header(
+            "x-amz-target",
+            "AWSCognitoIdentityProviderService.DescribeUserPool",
+        )
+        .body(json!({"UserPoolId": POOL}).to_string())
+        .send()
+        .await
+        .unwrap();
+    let id = resp.headers()["x-amzn-requestid"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let journal: Value = reqwest::get(format!("{}/_emulator/journal?flow={id}", emu.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let events = journal["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{journal}");
+    assert_eq!(
+        (events[0]["name"].as_str(), events[0]["kind"].as_str()),
+        (Some("DescribeUserPool"), Some("api_call"))
+    );
+}
+
+#[tokio::test]
 async fn sigv4_headers_are_accepted_whatever_the_credentials() {
     let emu = start().await;
     let resp = reqwest::Client::new()

@@ -127,16 +127,19 @@ async fn api_post(State(cx): State<Cognito>, headers: HeaderMap, body: Body) -> 
         let pool_id = body.get("UserPoolId")?.as_str()?;
         cx.services.triggers.active_flow(pool_id)
     });
+    // Without a flow, the call is its own: its request id (x-amzn-RequestId) correlates it.
+    let flow = flow.unwrap_or_else(|| cx.entropy.uuid());
     let request_detail = request
         .as_ref()
         .map(|v| redact(v.clone()))
         .unwrap_or(Value::Null);
     let outcome = match (op, request) {
-        (Ok(op), Ok(body)) => call_with_triggers(&cx, op, body, flow.as_deref()).await,
+        (Ok(op), Ok(body)) => call_with_triggers(&cx, op, body, &flow).await,
         (Err(e), _) | (_, Err(e)) => Err(e),
     };
-    let flow = flow.as_deref();
-    match outcome {
+    let request_id = HeaderValue::from_str(&flow).ok();
+    let flow = Some(flow.as_str());
+    let mut resp = match outcome {
         Ok(out) => {
             cx.journal.record(
                 Service::Cognito,
@@ -165,7 +168,11 @@ async fn api_post(State(cx): State<Cognito>, headers: HeaderMap, body: Body) -> 
             }
             resp
         }
+    };
+    if let Some(id) = request_id {
+        resp.headers_mut().insert("x-amzn-RequestId", id);
     }
+    resp
 }
 
 /// Run an operation, with the native PreSignUp trigger around those that sign users up and
@@ -174,15 +181,14 @@ async fn call_with_triggers(
     cx: &Cognito,
     op: Operation,
     body: Value,
-    flow: Option<&str>,
+    flow_id: &str,
 ) -> Result<Value, CognitoError> {
-    let flow_id = flow.map(str::to_owned).unwrap_or_else(|| cx.entropy.uuid());
-    let answer = super::triggers::native::before(cx, op, &body, &flow_id).await?;
+    let answer = super::triggers::native::before(cx, op, &body, flow_id).await?;
     let mut out = op.call(cx, body.clone())?;
     if let Some(a) = answer {
         super::triggers::native::after(cx, op, &body, a, &mut out)?;
     }
-    super::triggers::native::post_confirmation(cx, op, &body, &out, &flow_id).await?;
+    super::triggers::native::post_confirmation(cx, op, &body, &out, flow_id).await?;
     Ok(out)
 }
 
