@@ -2,3 +2,8 @@
 
 pub mod authenticator;
 pub mod cli;
+pub mod driver;
+pub mod report;
+pub mod runner;
+pub mod scenario;
+pub mod transcript;

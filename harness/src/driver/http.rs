@@ -1,0 +1,323 @@
+//! The browserless driver: a reqwest client with a cookie jar (Cognito's and the IdP's
+//! cookies), no automatic redirects (each hop is checked), `idp.localhost` resolved to
+//! loopback, and the scenario's virtual authenticators. It does what the IdP pages' script
+//! does: the JSON endpoints under `/cis/api/`, `navigator.credentials` on the device, then
+//! the navigation to the redirect.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context as _, anyhow, bail, ensure};
+use serde_json::{Map, Value, json};
+
+use super::cognito::CognitoClient;
+use super::{CALLBACK, CLIENT, PROVIDER, Target};
+use crate::authenticator::VirtualAuthenticator;
+use crate::scenario::{NextStep, Scenario, Step};
+
+/// A browser: its own cookie jar, redirects shown rather than followed, `idp.localhost`
+/// resolved to loopback on the IdP's port.
+fn new_browser(idp_url: &str) -> anyhow::Result<reqwest::Client> {
+    let idp = url::Url::parse(idp_url)?;
+    let port = idp.port_or_known_default().unwrap_or(80);
+    Ok(reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve("idp.localhost", ([127, 0, 0, 1], port).into())
+        .build()?)
+}
+
+#[derive(Debug)]
+pub struct HttpDriver {
+    target: Target,
+    pub cognito: CognitoClient,
+    browser: reqwest::Client,
+    devices: BTreeMap<String, VirtualAuthenticator>,
+    actors: BTreeMap<String, String>,
+    /// The identifier of the actor who opened the login.
+    identifier: Option<String>,
+    /// The IdP's hosted interaction id (its login page `/cis/login/<id>`).
+    interaction: Option<String>,
+    /// Where Cognito last sent the browser back to the app.
+    callback: Option<String>,
+    /// Claims of the last verified ID token.
+    pub claims: Option<Map<String, Value>>,
+}
+
+impl HttpDriver {
+    pub fn new(target: Target, scenario: &Scenario) -> anyhow::Result<Self> {
+        let browser = new_browser(&target.idp_url)?;
+        let mut devices = BTreeMap::new();
+        for (name, d) in &scenario.devices {
+            let device = VirtualAuthenticator::with_seed(d.config(), d.seed)
+                .map_err(|e| anyhow!("device {name}: {e}"))?;
+            devices.insert(name.clone(), device);
+        }
+        let actors = scenario
+            .actors
+            .iter()
+            .filter_map(|(n, a)| Some((n.clone(), a.identifier()?.to_owned())))
+            .collect();
+        Ok(Self {
+            cognito: CognitoClient::new(&target.cognito_url)?,
+            target,
+            browser,
+            devices,
+            actors,
+            identifier: None,
+            interaction: None,
+            callback: None,
+            claims: None,
+        })
+    }
+
+    pub async fn step(&mut self, step: &Step) -> anyhow::Result<()> {
+        match step {
+            Step::OpenLogin { actor } => self.open_login(actor).await,
+            Step::EnterIdentifier { next } => self.enter_identifier(*next).await,
+            Step::ReadOtp => self.read_otp().await,
+            Step::CreatePasskey { device } => self.passkey(device, "create").await,
+            Step::UsePasskey { device } => self.passkey(device, "get").await,
+            Step::ContinueOnPhone { device } => self.continue_on_phone(device).await,
+            Step::Wait { seconds } => {
+                let clock = self.target.clock.as_ref().ok_or_else(|| {
+                    anyhow!("waiting needs the emulator the harness starts (no --url)")
+                })?;
+                clock.advance_secs(*seconds);
+                Ok(())
+            }
+            Step::ExpectError { error, description } => self.expect_error(error, description),
+            Step::ExpectTokens => self.expect_tokens().await,
+        }
+    }
+
+    async fn get(&self, url: &str) -> anyhow::Result<reqwest::Response> {
+        self.browser
+            .get(url)
+            .send()
+            .await
+            .with_context(|| format!("GET {url}"))
+    }
+
+    fn location(resp: &reqwest::Response) -> anyhow::Result<String> {
+        resp.headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("expected a redirect, got {}", resp.status()))
+    }
+
+    async fn open_login(&mut self, actor: &str) -> anyhow::Result<()> {
+        // A new browser session: no IdP session cookie gives single sign-on past the page.
+        self.browser = new_browser(&self.target.idp_url)?;
+        self.identifier = self.actors.get(actor).cloned();
+        self.callback = None;
+        let c = &self.target.cognito_url;
+        let url = format!(
+            "{c}/oauth2/authorize?client_id={CLIENT}&redirect_uri={CALLBACK}&response_type=code\
+             &scope=openid+email&state=app-state&identity_provider={PROVIDER}"
+        );
+        let to_idp = Self::location(&self.get(&url).await?)?;
+        ensure!(
+            to_idp.starts_with(&self.target.idp_url),
+            "Cognito sent the browser to {to_idp}, not the IdP"
+        );
+        let login = Self::location(&self.get(&to_idp).await?)?;
+        let ix = login
+            .strip_prefix("/cis/login/")
+            .ok_or_else(|| anyhow!("the IdP did not show its login page but {login}"))?;
+        let page = self.get(&format!("{}{login}", self.target.idp_url)).await?;
+        ensure!(page.status().is_success(), "login page: {}", page.status());
+        self.interaction = Some(ix.to_owned());
+        Ok(())
+    }
+
+    fn interaction(&self) -> anyhow::Result<&str> {
+        self.interaction
+            .as_deref()
+            .ok_or_else(|| anyhow!("no login page is open"))
+    }
+
+    /// A JSON call of the page's script; a refusal shows the vendor's message.
+    async fn post(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
+        let url = format!("{}{path}", self.target.idp_url);
+        let resp = self.browser.post(&url).json(body).send().await?;
+        let status = resp.status();
+        let v: Value = resp.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            bail!("the page shows: {} ({})", v["message"][0], v["error"]);
+        }
+        Ok(v)
+    }
+
+    async fn api(&self, step: &str, body: &Value) -> anyhow::Result<Value> {
+        let ix = self.interaction()?;
+        self.post(&format!("/cis/api/interactions/{ix}/{step}"), body)
+            .await
+    }
+
+    async fn enter_identifier(&mut self, next: NextStep) -> anyhow::Result<()> {
+        let id = self
+            .identifier
+            .clone()
+            .ok_or_else(|| anyhow!("no actor opened the login"))?;
+        let v = self.api("identifier", &json!({"identifier": id})).await?;
+        let want = match next {
+            NextStep::Otp => "otp",
+            NextStep::Passkey => "passkey",
+        };
+        ensure!(
+            v["step"] == want,
+            "the page asks for {}, not {want}",
+            v["step"]
+        );
+        Ok(())
+    }
+
+    async fn read_otp(&mut self) -> anyhow::Result<()> {
+        let id = self.identifier.clone().unwrap_or_default().to_lowercase();
+        let mut url = url::Url::parse(&format!("{}/_emulator/outbox", self.target.idp_url))?;
+        url.query_pairs_mut().append_pair("destination", &id);
+        let v: Value = self.get(url.as_str()).await?.json().await?;
+        let code = v["messages"]
+            .as_array()
+            .and_then(|m| m.last())
+            .and_then(|m| m["code"].as_str())
+            .ok_or_else(|| anyhow!("no code was sent to {id}"))?
+            .to_owned();
+        self.api("otp/verify", &json!({"code": code})).await?;
+        Ok(())
+    }
+
+    fn device(&mut self, name: &str) -> anyhow::Result<&mut VirtualAuthenticator> {
+        self.devices
+            .get_mut(name)
+            .ok_or_else(|| anyhow!("unknown device {name}"))
+    }
+
+    /// Runs `navigator.credentials.<ceremony>` on the device with the page's options.
+    fn ceremony(&mut self, device: &str, options: &Value, want: &str) -> anyhow::Result<Value> {
+        let kind = options["ceremony"].as_str().unwrap_or_default();
+        ensure!(kind == want, "the page runs a {kind} ceremony, not {want}");
+        let origin = self.target.idp_url.clone();
+        let public_key = options["publicKey"].to_string();
+        let d = self.device(device)?;
+        let r = match kind {
+            "create" => d.create(&public_key, &origin),
+            _ => d.get(&public_key, &origin),
+        };
+        r.map_err(|e| anyhow!("the {device} says {}: {}", e.name, e.reason))
+    }
+
+    async fn passkey(&mut self, device: &str, want: &str) -> anyhow::Result<()> {
+        let options = self.api("webauthn/options", &json!({})).await?;
+        let cred = self.ceremony(device, &options, want)?;
+        let path = if want == "create" {
+            "webauthn/register"
+        } else {
+            "webauthn/authenticate"
+        };
+        let v = self.api(path, &cred).await?;
+        self.back_to_the_app(&v).await
+    }
+
+    async fn continue_on_phone(&mut self, device: &str) -> anyhow::Result<()> {
+        let ix = self.interaction()?.to_owned();
+        let t = self.api("qr", &json!({})).await?;
+        let (ticket, url) = match (t["ticket"].as_str(), t["url"].as_str()) {
+            (Some(t), Some(u)) => (t.to_owned(), u.to_owned()),
+            _ => bail!("the page shows no QR code: {t}"),
+        };
+        // The phone (its own browser, no cookies) opens the QR's URL and runs the ceremony.
+        let phone = new_browser(&self.target.idp_url)?;
+        let page = phone.get(&url).send().await?;
+        ensure!(
+            page.status().is_success(),
+            "the phone's page: {}",
+            page.status()
+        );
+        let base = self.target.idp_url.clone();
+        let options: Value = phone
+            .post(format!("{base}/cis/api/tickets/{ticket}/attach"))
+            .json(&json!({}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let want = options["ceremony"].as_str().unwrap_or("create").to_owned();
+        let cred = self.ceremony(device, &options, &want)?;
+        let done: Value = phone
+            .post(format!("{base}/cis/api/tickets/{ticket}/finish"))
+            .json(&cred)
+            .send()
+            .await?
+            .json()
+            .await?;
+        ensure!(done["status"] == "success", "the phone shows {done}");
+        // The desktop's page polls the ticket and follows its redirect.
+        let poll = format!("{base}/cis/api/interactions/{ix}/qr/{ticket}");
+        let v: Value = self.get(&poll).await?.json().await?;
+        ensure!(v["status"] == "success", "the desktop shows {v}");
+        self.back_to_the_app(&v).await
+    }
+
+    /// The page navigates to the IdP's redirect: Cognito's idpresponse, which sends the
+    /// browser to the app's callback (recorded; the app is not running).
+    async fn back_to_the_app(&mut self, v: &Value) -> anyhow::Result<()> {
+        let to = v["redirect"]
+            .as_str()
+            .ok_or_else(|| anyhow!("the page has nowhere to go: {v}"))?;
+        let resp = self.get(to).await?;
+        let callback = Self::location(&resp).with_context(|| format!("Cognito at {to}"))?;
+        ensure!(
+            callback.starts_with(CALLBACK),
+            "Cognito sent the browser to {callback}, not the app"
+        );
+        self.callback = Some(callback);
+        Ok(())
+    }
+
+    fn callback_params(&self) -> anyhow::Result<BTreeMap<String, String>> {
+        let cb = self
+            .callback
+            .as_deref()
+            .ok_or_else(|| anyhow!("the browser is not back at the app"))?;
+        Ok(url::Url::parse(cb)?.query_pairs().into_owned().collect())
+    }
+
+    fn expect_error(&self, error: &str, description: &str) -> anyhow::Result<()> {
+        let p = self.callback_params()?;
+        match p.get("error") {
+            Some(e) if e == error => {
+                let d = p.get("error_description").cloned().unwrap_or_default();
+                ensure!(d.contains(description), "error_description is {d:?}");
+                Ok(())
+            }
+            Some(e) => bail!(
+                "the app received error {e}: {:?}",
+                p.get("error_description")
+            ),
+            None => bail!("the app received a code, not error {error}"),
+        }
+    }
+
+    async fn expect_tokens(&mut self) -> anyhow::Result<()> {
+        let p = self.callback_params()?;
+        if let Some(e) = p.get("error") {
+            bail!(
+                "the app received error {e}: {:?}",
+                p.get("error_description")
+            );
+        }
+        ensure!(
+            p.get("state").map(String::as_str) == Some("app-state"),
+            "the app's state did not come back"
+        );
+        let code = p.get("code").ok_or_else(|| anyhow!("no code"))?;
+        let tokens = self.cognito.exchange(code).await?;
+        let id = tokens["id_token"]
+            .as_str()
+            .ok_or_else(|| anyhow!("no id_token in {tokens}"))?;
+        self.claims = Some(self.cognito.verify_id_token(id).await?);
+        Ok(())
+    }
+}

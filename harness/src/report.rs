@@ -1,0 +1,1 @@
+//! Reports of a run: the summary table and JUnit XML.

@@ -1,0 +1,258 @@
+//! Runs a scenario: an emulator spawned in-process (seeded, manual clock, ephemeral ports) or
+//! one given by URL (reset first), the preconditions, each step through the http driver with
+//! the journal's events since the previous step, then the expectations. The verdict accounts
+//! for scenarios that document a known failure.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail, ensure};
+use emulator::clock::ManualClock;
+use serde_json::Value;
+
+use crate::driver::Target;
+use crate::driver::http::HttpDriver;
+use crate::scenario::Scenario;
+use crate::transcript::Transcript;
+
+/// The emulator's clock in spawned runs: 2026-01-01T00:00:00Z, whatever the real time.
+pub const START_MILLIS: i64 = 1_767_225_600_000;
+
+const LAMBDA_ARN: &str = "arn:aws:lambda:us-east-1:000000000000:function:scenario-pre-sign-up";
+
+/// Where to run: a fresh emulator per scenario, or a running one (reset before each).
+#[derive(Debug, Clone)]
+pub enum Emulator {
+    Spawn,
+    Url { cognito: String, idp: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Passed,
+    Failed(String),
+    /// A scenario documenting a failure failed as documented: the reason, with the journal's.
+    ExpectedFailure(String),
+    /// A scenario documenting a failure passed: the failure is gone, update the scenario.
+    UnexpectedPass,
+}
+
+impl Verdict {
+    pub fn ok(&self) -> bool {
+        matches!(self, Verdict::Passed | Verdict::ExpectedFailure(_))
+    }
+    pub fn label(&self) -> &'static str {
+        match self {
+            Verdict::Passed => "passed",
+            Verdict::Failed(_) => "FAILED",
+            Verdict::ExpectedFailure(_) => "expected failure",
+            Verdict::UnexpectedPass => "UNEXPECTED PASS",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub name: String,
+    pub file: String,
+    pub verdict: Verdict,
+    pub transcript: String,
+    pub duration: Duration,
+}
+
+/// Runs one scenario; `Err` only when the harness could not run it at all.
+pub async fn run(scenario: &Scenario, emulator: &Emulator) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let (running, target) = match emulator {
+        Emulator::Spawn => {
+            let (r, t) = spawn(scenario).await?;
+            (Some(r), t)
+        }
+        Emulator::Url { cognito, idp } => (None, remote(scenario, cognito, idp).await?),
+    };
+    let result = drive(scenario, target).await;
+    if let Some(r) = running {
+        r.stop().await;
+    }
+    let (transcript, failure, rejections) = result?;
+    let verdict = match (failure, &scenario.expected_failure) {
+        (None, None) => Verdict::Passed,
+        (None, Some(_)) => Verdict::UnexpectedPass,
+        (Some(f), None) => Verdict::Failed(f),
+        (Some(f), Some(why)) => {
+            let mut reason = format!("{why}\n  observed: {f}");
+            for r in rejections {
+                reason.push_str(&format!("\n  journal: {r}"));
+            }
+            Verdict::ExpectedFailure(reason)
+        }
+    };
+    Ok(Outcome {
+        name: scenario.name.clone(),
+        file: scenario.path.display().to_string(),
+        verdict,
+        transcript,
+        duration: started.elapsed(),
+    })
+}
+
+async fn spawn(scenario: &Scenario) -> anyhow::Result<(emulator::Running, Target)> {
+    let mut config = emulator::Config::default_config().with_ephemeral_ports();
+    config.seed = Some(scenario.seed);
+    if let Some(path) = scenario.lambda_path() {
+        ensure!(path.is_file(), "no Lambda handler at {}", path.display());
+        let pool = config
+            .cognito
+            .pools
+            .first_mut()
+            .context("the default config has no pool")?;
+        pool.lambda.insert("PreSignUp".into(), LAMBDA_ARN.into());
+        config
+            .lambda_functions
+            .insert(LAMBDA_ARN.into(), format!("node:{}", path.display()));
+    }
+    let clock = Arc::new(ManualClock::new(START_MILLIS));
+    let options = emulator::Options {
+        clock: clock.clone(),
+        storage: emulator::Storage::Ephemeral,
+    };
+    let running = emulator::start_with(config, options).await?;
+    let target = Target {
+        cognito_url: running.cognito_url.clone(),
+        idp_url: running
+            .idp_url
+            .clone()
+            .context("the default config has an IdP")?,
+        clock: Some(clock),
+    };
+    Ok((running, target))
+}
+
+async fn remote(scenario: &Scenario, cognito: &str, idp: &str) -> anyhow::Result<Target> {
+    if scenario.preconditions.pre_sign_up_lambda.is_some() {
+        bail!("a scenario with a Lambda needs the emulator the harness starts (no --url)");
+    }
+    let resp = reqwest::Client::new()
+        .post(format!("{}/_emulator/reset", cognito.trim_end_matches('/')))
+        .send()
+        .await
+        .with_context(|| format!("resetting the emulator at {cognito}"))?;
+    ensure!(resp.status().is_success(), "reset: {}", resp.status());
+    Ok(Target {
+        cognito_url: cognito.trim_end_matches('/').to_owned(),
+        idp_url: idp.trim_end_matches('/').to_owned(),
+        clock: None,
+    })
+}
+
+type Driven = (String, Option<String>, Vec<String>);
+
+/// The preconditions, the steps and the expectations: the transcript, the first failure, and
+/// the reasons of the requests the emulator refused.
+async fn drive(scenario: &Scenario, target: Target) -> anyhow::Result<Driven> {
+    let cognito_url = target.cognito_url.clone();
+    let idp_url = target.idp_url.clone();
+    let mut driver = HttpDriver::new(target, scenario)?;
+    let mut t = Transcript::new(scenario, &cognito_url, &idp_url);
+    let mut seq = last_seq(&driver.cognito.journal_after(0).await?);
+    for u in &scenario.preconditions.native_users {
+        driver
+            .cognito
+            .create_native_user(&u.email, &u.password)
+            .await?;
+    }
+    let events = driver.cognito.journal_after(seq).await?;
+    seq = last_seq(&events).max(seq);
+    t.section("preconditions", &events, None);
+    let mut failure = None;
+    for (i, step) in scenario.steps.iter().enumerate() {
+        let r = driver.step(step).await;
+        let events = driver.cognito.journal_after(seq).await?;
+        seq = last_seq(&events).max(seq);
+        let err = r.err().map(|e| format!("{e:#}"));
+        t.section(
+            &format!("{}. {}", i + 1, step.title()),
+            &events,
+            err.as_deref(),
+        );
+        if let Some(e) = err {
+            failure = Some(format!("step {} ({}): {e}", i + 1, step.title()));
+            break;
+        }
+    }
+    if failure.is_none() {
+        let checks = expectations(scenario, &driver).await;
+        t.expectations(&checks);
+        failure = checks
+            .iter()
+            .find_map(|(what, r)| r.as_ref().err().map(|e| format!("expected {what}: {e}")));
+    }
+    let rejections = driver
+        .cognito
+        .journal("kind=rejected")
+        .await?
+        .iter()
+        .map(crate::transcript::rejection)
+        .collect();
+    Ok((t.finish(), failure, rejections))
+}
+
+fn last_seq(events: &[Value]) -> u64 {
+    events.last().and_then(|e| e["seq"].as_u64()).unwrap_or(0)
+}
+
+type Check = (String, Result<String, String>);
+
+async fn expectations(scenario: &Scenario, driver: &HttpDriver) -> Vec<Check> {
+    let e = &scenario.expect;
+    let mut out = Vec::new();
+    let claims = driver.claims.clone().unwrap_or_default();
+    for (name, want) in &e.id_token {
+        let got = claims.get(name).cloned().unwrap_or(Value::Null);
+        let r = match want {
+            toml::Value::String(w) if w.ends_with('*') => {
+                let prefix = w.trim_end_matches('*');
+                match got.as_str() {
+                    Some(g) if g.starts_with(prefix) => Ok(format!("{prefix}...")),
+                    _ => Err(format!("{got}")),
+                }
+            }
+            w => {
+                let w = serde_json::to_value(w).unwrap_or(Value::Null);
+                if w == got {
+                    Ok(w.to_string())
+                } else {
+                    Err(got.to_string())
+                }
+            }
+        };
+        out.push((format!("ID token {name} = {want}"), r));
+    }
+    if let Some(email) = &e.signed_in_as_native {
+        let r = match driver.cognito.sub_of(email).await {
+            Ok(sub) if claims.get("sub").and_then(Value::as_str) == Some(&sub) => {
+                Ok("the native user's sub".to_owned())
+            }
+            Ok(_) => Err(format!("signed in as {}", claims["cognito:username"])),
+            Err(err) => Err(format!("{err:#}")),
+        };
+        out.push((format!("signed in as the native user {email}"), r));
+    }
+    if let Some(n) = e.pool_users {
+        let r = match driver.cognito.user_count().await {
+            Ok(c) if c == n => Ok(c.to_string()),
+            Ok(c) => Err(format!("{c} users")),
+            Err(err) => Err(format!("{err:#}")),
+        };
+        out.push((format!("{n} users in the pool"), r));
+    }
+    for (name, n) in &e.events {
+        let r = match driver.cognito.journal(&format!("name={name}")).await {
+            Ok(v) if v.len() == *n => Ok(n.to_string()),
+            Ok(v) => Err(format!("{} times", v.len())),
+            Err(err) => Err(format!("{err:#}")),
+        };
+        out.push((format!("event {name} {n} times"), r));
+    }
+    out
+}

@@ -1,0 +1,229 @@
+//! The scenario file format (TOML, one flow per file in `scenarios/`): actors, devices,
+//! preconditions, steps in the user's words and expectations. Parsed strictly (unknown keys
+//! refused), then checked: every step names a declared actor and device.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use serde::Deserialize;
+
+use crate::authenticator::{Attachment, AuthenticatorConfig};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    /// Seed of the emulator's random source (ids, codes, keys): fixed, so transcripts repeat.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// When set, the scenario documents a known failure: it passes only if a step or an
+    /// expectation fails, and the report shows this text with the journal's reason.
+    #[serde(default)]
+    pub expected_failure: Option<String>,
+    #[serde(default)]
+    pub preconditions: Preconditions,
+    pub actors: BTreeMap<String, Actor>,
+    #[serde(default)]
+    pub devices: BTreeMap<String, Device>,
+    pub steps: Vec<Step>,
+    #[serde(default)]
+    pub expect: Expect,
+    /// The file it came from (set by [`Scenario::load`]).
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+fn default_seed() -> u64 {
+    20261123
+}
+
+/// A user of the app: identified at the IdP by email or phone.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Actor {
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+impl Actor {
+    /// What the user types as the identifier, and where their OTP goes.
+    pub fn identifier(&self) -> Option<&str> {
+        self.email.as_deref().or(self.phone.as_deref())
+    }
+}
+
+/// A device with a virtual authenticator.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Device {
+    #[serde(default)]
+    pub kind: DeviceKind,
+    /// Seed of the authenticator's RNG (keys and credential ids).
+    #[serde(default)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeviceKind {
+    /// A phone or laptop with a platform passkey provider (biometrics).
+    #[default]
+    Platform,
+    /// A FIDO2 USB security key.
+    SecurityKey,
+    /// A desktop without a platform authenticator: only the QR code will do.
+    NoPlatformAuthenticator,
+}
+
+impl Device {
+    pub fn config(&self) -> AuthenticatorConfig {
+        match self.kind {
+            DeviceKind::Platform => AuthenticatorConfig::platform_passkey(),
+            DeviceKind::SecurityKey => AuthenticatorConfig::security_key(),
+            DeviceKind::NoPlatformAuthenticator => AuthenticatorConfig {
+                attachment: Attachment::CrossPlatform,
+                uv_capable: false,
+                ..AuthenticatorConfig::platform_passkey()
+            },
+        }
+    }
+}
+
+/// The world before the first step.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preconditions {
+    /// The pool's PreSignUp Lambda: a Node.js handler file, relative to the scenario file.
+    #[serde(default)]
+    pub pre_sign_up_lambda: Option<PathBuf>,
+    /// Native Cognito users (confirmed, with a password) created through the API.
+    #[serde(default)]
+    pub native_users: Vec<NativeUser>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NativeUser {
+    pub email: String,
+    pub password: String,
+}
+
+/// One thing the user does or sees, in their words.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Step {
+    /// The app's "Sign in with biometrics" button: Cognito's authorize with the IdP, which
+    /// shows the IdP's login page.
+    OpenLogin { actor: String },
+    /// Types the actor's email or phone; `next` is what the page asks for then.
+    EnterIdentifier { next: NextStep },
+    /// Reads the code from the outbox (email or SMS) and types it.
+    ReadOtp,
+    /// Creates a passkey on the device (navigator.credentials.create).
+    CreatePasskey { device: String },
+    /// Signs in with the device's passkey (navigator.credentials.get).
+    UsePasskey { device: String },
+    /// "Use another device": the page shows a QR code, the phone scans it and runs the
+    /// ceremony, the page (polling) continues.
+    ContinueOnPhone { device: String },
+    /// Time passes (the emulator's manual clock).
+    Wait { seconds: i64 },
+    /// The app's callback receives an error (`error_description` contains `description`).
+    ExpectError { error: String, description: String },
+    /// The app's callback receives a code, exchanged for Cognito tokens.
+    ExpectTokens,
+}
+
+/// What the IdP's page asks for after the identifier.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum NextStep {
+    Otp,
+    Passkey,
+}
+
+/// Checked after the last step.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// Claims of the last ID token: a value, or a string ending in `*` (prefix match).
+    #[serde(default)]
+    pub id_token: BTreeMap<String, toml::Value>,
+    /// The ID token's `sub` is the native user's with this email.
+    #[serde(default)]
+    pub signed_in_as_native: Option<String>,
+    /// Users in the pool.
+    #[serde(default)]
+    pub pool_users: Option<usize>,
+    /// Journal events (by name) that occurred, with how many times.
+    #[serde(default)]
+    pub events: BTreeMap<String, usize>,
+}
+
+impl Scenario {
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let mut s: Scenario =
+            toml::from_str(&text).with_context(|| format!("in {}", path.display()))?;
+        s.path = path.to_owned();
+        s.check()
+            .with_context(|| format!("in {}", path.display()))?;
+        Ok(s)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        for (name, a) in &self.actors {
+            if a.identifier().is_none() {
+                bail!("actor {name} has neither email nor phone");
+            }
+        }
+        for (i, step) in self.steps.iter().enumerate() {
+            let (actor, device) = match step {
+                Step::OpenLogin { actor } => (Some(actor), None),
+                Step::CreatePasskey { device }
+                | Step::UsePasskey { device }
+                | Step::ContinueOnPhone { device } => (None, Some(device)),
+                _ => (None, None),
+            };
+            if let Some(a) = actor.filter(|a| !self.actors.contains_key(*a)) {
+                bail!("step {}: unknown actor {a}", i + 1);
+            }
+            if let Some(d) = device.filter(|d| !self.devices.contains_key(*d)) {
+                bail!("step {}: unknown device {d}", i + 1);
+            }
+        }
+        Ok(())
+    }
+
+    /// The PreSignUp handler as an absolute path (relative paths are from the scenario file).
+    pub fn lambda_path(&self) -> Option<PathBuf> {
+        let rel = self.preconditions.pre_sign_up_lambda.as_ref()?;
+        let base = self.path.parent().unwrap_or(Path::new("."));
+        let joined = base.join(rel);
+        Some(std::path::absolute(&joined).unwrap_or(joined))
+    }
+}
+
+impl Step {
+    /// The step as the transcript names it.
+    pub fn title(&self) -> String {
+        match self {
+            Step::OpenLogin { actor } => format!("{actor} opens the app's login"),
+            Step::EnterIdentifier { .. } => "enters the identifier".into(),
+            Step::ReadOtp => "reads the OTP and types it".into(),
+            Step::CreatePasskey { device } => format!("creates a passkey on the {device}"),
+            Step::UsePasskey { device } => format!("signs in with the {device}'s passkey"),
+            Step::ContinueOnPhone { device } => {
+                format!("continues on the {device} with the QR code")
+            }
+            Step::Wait { seconds } => format!("waits {seconds} s"),
+            Step::ExpectError { error, .. } => format!("the app receives error {error}"),
+            Step::ExpectTokens => "the app receives tokens".into(),
+        }
+    }
+}
