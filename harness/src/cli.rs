@@ -1,5 +1,5 @@
 //! The command line: `harness authenticator init|create|get|list|export|import|root`, over a
-//! JSON device file. The top-level enum leaves room for later subcommands (`run`, `login`).
+//! JSON device file, and `harness run` / `harness login` (in `commands.rs`).
 
 use std::io::{Read as _, Write};
 use std::path::{Path, PathBuf};
@@ -27,6 +27,10 @@ pub enum Command {
     /// A virtual WebAuthn authenticator kept in a JSON device file.
     #[command(subcommand)]
     Authenticator(AuthenticatorCommand),
+    /// Run scenario files and report: a progress line each, a summary table, JUnit XML.
+    Run(crate::commands::RunArgs),
+    /// Sign in through Cognito and the IdP headlessly; prints Cognito's tokens as JSON.
+    Login(crate::commands::LoginArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -112,7 +116,7 @@ fn read_input(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
 }
 
-fn open(args: &DeviceArgs) -> anyhow::Result<VirtualAuthenticator> {
+pub(crate) fn open(args: &DeviceArgs) -> anyhow::Result<VirtualAuthenticator> {
     if args.device.exists() {
         let text = read_input(&args.device)?;
         return VirtualAuthenticator::from_json(&text)
@@ -127,7 +131,7 @@ fn open(args: &DeviceArgs) -> anyhow::Result<VirtualAuthenticator> {
 }
 
 /// Writes the device file through a temporary file and a rename, so a crash leaves the old one.
-fn save(args: &DeviceArgs, device: &VirtualAuthenticator) -> anyhow::Result<()> {
+pub(crate) fn save(args: &DeviceArgs, device: &VirtualAuthenticator) -> anyhow::Result<()> {
     let tmp = args.device.with_extension("json.tmp");
     std::fs::write(&tmp, device.to_json() + "\n")
         .with_context(|| format!("writing {}", tmp.display()))?;
@@ -142,7 +146,11 @@ fn print_json(out: &mut dyn Write, value: &serde_json::Value) -> anyhow::Result<
 
 /// Runs a parsed command line, printing results to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
-    let Command::Authenticator(command) = cli.command;
+    let command = match cli.command {
+        Command::Authenticator(command) => command,
+        Command::Run(args) => return crate::commands::run(&args, out),
+        Command::Login(args) => return crate::commands::login(&args, out),
+    };
     match command {
         AuthenticatorCommand::Init(args) => {
             if args.device.exists() {

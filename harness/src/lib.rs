@@ -2,6 +2,7 @@
 
 pub mod authenticator;
 pub mod cli;
+pub mod commands;
 pub mod driver;
 pub mod report;
 pub mod runner;

@@ -41,6 +41,8 @@ pub struct HttpDriver {
     callback: Option<String>,
     /// Claims of the last verified ID token.
     pub claims: Option<Map<String, Value>>,
+    /// The last token response of Cognito's token endpoint.
+    pub tokens: Option<Value>,
 }
 
 impl HttpDriver {
@@ -67,6 +69,7 @@ impl HttpDriver {
             interaction: None,
             callback: None,
             claims: None,
+            tokens: None,
         })
     }
 
@@ -156,21 +159,32 @@ impl HttpDriver {
     }
 
     async fn enter_identifier(&mut self, next: NextStep) -> anyhow::Result<()> {
+        let got = self.identify().await?;
+        ensure!(got == next, "the page asks for {got:?}, not {next:?}");
+        Ok(())
+    }
+
+    /// Types the identifier; returns what the page asks for next.
+    pub async fn identify(&mut self) -> anyhow::Result<NextStep> {
         let id = self
             .identifier
             .clone()
             .ok_or_else(|| anyhow!("no actor opened the login"))?;
         let v = self.api("identifier", &json!({"identifier": id})).await?;
-        let want = match next {
-            NextStep::Otp => "otp",
-            NextStep::Passkey => "passkey",
-        };
-        ensure!(
-            v["step"] == want,
-            "the page asks for {}, not {want}",
-            v["step"]
-        );
-        Ok(())
+        match v["step"].as_str() {
+            Some("otp") => Ok(NextStep::Otp),
+            Some("passkey") => Ok(NextStep::Passkey),
+            _ => bail!("the page asks for {}", v["step"]),
+        }
+    }
+
+    /// Puts a device (e.g. loaded from a device file) in the user's hands.
+    pub fn insert_device(&mut self, name: &str, device: VirtualAuthenticator) {
+        self.devices.insert(name.to_owned(), device);
+    }
+
+    pub fn take_device(&mut self, name: &str) -> Option<VirtualAuthenticator> {
+        self.devices.remove(name)
     }
 
     async fn read_otp(&mut self) -> anyhow::Result<()> {
@@ -318,6 +332,7 @@ impl HttpDriver {
             .as_str()
             .ok_or_else(|| anyhow!("no id_token in {tokens}"))?;
         self.claims = Some(self.cognito.verify_id_token(id).await?);
+        self.tokens = Some(tokens);
         Ok(())
     }
 }

@@ -1,0 +1,216 @@
+//! `harness run` (scenario files through a driver, with progress, a summary table, JUnit XML
+//! and the exit status) and `harness login` (the whole federated sign-in, headless).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, anyhow, bail};
+use clap::{Args, ValueEnum};
+
+use crate::cli::{DeviceArgs, Preset};
+use crate::driver::Target;
+use crate::driver::http::HttpDriver;
+use crate::runner::{self, Emulator};
+use crate::scenario::{Actor, NextStep, Scenario, Step};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Driver {
+    /// Browserless: reqwest with a cookie jar and the virtual authenticators.
+    Http,
+}
+
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// A running emulator's Cognito origin (reset before each scenario); default: start one
+    /// in-process on ephemeral ports.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// The running emulator's IdP origin (with --url).
+    #[arg(long, default_value = "http://idp.localhost:9230")]
+    pub idp_url: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario files (default: scenarios/*.toml).
+    pub files: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "http")]
+    pub driver: Driver,
+    #[command(flatten)]
+    pub emulator: EmulatorArgs,
+    /// Write a JUnit XML report to this file.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The user's email at the IdP (signed up with an OTP and a passkey when new).
+    #[arg(long)]
+    pub email: String,
+    #[command(flatten)]
+    pub emulator: EmulatorArgs,
+    /// A device file holding the user's passkey (created when missing, updated after).
+    #[arg(long)]
+    pub device: Option<PathBuf>,
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn scenario_files(files: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    if !files.is_empty() {
+        return Ok(files.to_vec());
+    }
+    let dir = Path::new("scenarios");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("listing {} (or name the files)", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    found.sort();
+    if found.is_empty() {
+        bail!("no scenario files in {}", dir.display());
+    }
+    Ok(found)
+}
+
+pub fn run(args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let Driver::Http = args.driver;
+    let files = scenario_files(&args.files)?;
+    let scenarios = files
+        .iter()
+        .map(|f| Scenario::load(f))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let emulator = match &args.emulator.url {
+        Some(url) => Emulator::Url {
+            cognito: url.clone(),
+            idp: args.emulator.idp_url.clone(),
+        },
+        None => Emulator::Spawn,
+    };
+    let rt = runtime()?;
+    let mut outcomes = Vec::new();
+    let n = scenarios.len();
+    for (i, s) in scenarios.iter().enumerate() {
+        eprint!("[{}/{n}] {} ... ", i + 1, s.name);
+        let o = rt
+            .block_on(runner::run(s, &emulator))
+            .with_context(|| format!("running {}", s.path.display()))?;
+        eprintln!("{} ({:.2}s)", o.verdict.label(), o.duration.as_secs_f64());
+        if !o.verdict.ok() {
+            eprintln!("{}", o.transcript);
+        }
+        outcomes.push(o);
+    }
+    writeln!(out, "\n{}", crate::report::summary(&outcomes))?;
+    for o in &outcomes {
+        if let runner::Verdict::ExpectedFailure(why) = &o.verdict {
+            writeln!(out, "{} (expected failure): {why}", o.name)?;
+        }
+    }
+    if let Some(path) = &args.junit {
+        std::fs::write(path, crate::report::junit("scenarios", &outcomes))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    let failed = outcomes.iter().filter(|o| !o.verdict.ok()).count();
+    if failed > 0 {
+        bail!("{failed} of {n} scenarios failed");
+    }
+    Ok(())
+}
+
+pub fn login(args: &LoginArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let rt = runtime()?;
+    let tokens = rt.block_on(login_async(args))?;
+    writeln!(out, "{}", serde_json::to_string_pretty(&tokens)?)?;
+    Ok(())
+}
+
+async fn login_async(args: &LoginArgs) -> anyhow::Result<serde_json::Value> {
+    let (running, target) = match &args.emulator.url {
+        Some(url) => {
+            let target = Target {
+                cognito_url: url.trim_end_matches('/').to_owned(),
+                idp_url: args.emulator.idp_url.trim_end_matches('/').to_owned(),
+                clock: None,
+            };
+            (None, target)
+        }
+        None => {
+            let config = emulator::Config::default_config().with_ephemeral_ports();
+            let running = emulator::start(config).await?;
+            let target = Target {
+                cognito_url: running.cognito_url.clone(),
+                idp_url: running.idp_url.clone().context("no IdP")?,
+                clock: None,
+            };
+            (Some(running), target)
+        }
+    };
+    let result = sign_in(args, target).await;
+    if let Some(r) = running {
+        r.stop().await;
+    }
+    result
+}
+
+async fn sign_in(args: &LoginArgs, target: Target) -> anyhow::Result<serde_json::Value> {
+    let scenario = Scenario {
+        name: "login".into(),
+        description: String::new(),
+        seed: 0,
+        expected_failure: None,
+        preconditions: Default::default(),
+        actors: [(
+            "user".to_owned(),
+            Actor {
+                email: Some(args.email.clone()),
+                phone: None,
+            },
+        )]
+        .into(),
+        devices: Default::default(),
+        steps: Vec::new(),
+        expect: Default::default(),
+        path: PathBuf::new(),
+    };
+    let device_args = args.device.as_ref().map(|d| DeviceArgs {
+        device: d.clone(),
+        preset: Preset::Platform,
+        seed: 0,
+    });
+    let device = match &device_args {
+        Some(d) => crate::cli::open(d)?,
+        None => crate::authenticator::VirtualAuthenticator::with_seed(
+            crate::authenticator::AuthenticatorConfig::platform_passkey(),
+            0,
+        )
+        .map_err(|e| anyhow!("{e}"))?,
+    };
+    let mut driver = HttpDriver::new(target, &scenario)?;
+    driver.insert_device("device", device);
+    driver
+        .step(&Step::OpenLogin {
+            actor: "user".into(),
+        })
+        .await?;
+    let device = "device".to_owned();
+    let steps = match driver.identify().await? {
+        NextStep::Otp => vec![Step::ReadOtp, Step::CreatePasskey { device }],
+        NextStep::Passkey => vec![Step::UsePasskey { device }],
+    };
+    for s in steps.iter().chain([&Step::ExpectTokens]) {
+        driver
+            .step(s)
+            .await
+            .with_context(|| format!("the user {}", s.title()))?;
+    }
+    if let (Some(d), Some(dev)) = (&device_args, driver.take_device("device")) {
+        crate::cli::save(d, &dev)?;
+    }
+    driver.tokens.take().ok_or_else(|| anyhow!("no tokens"))
+}

@@ -1,0 +1,178 @@
+//! `harness run` and `harness login` as a user runs them: the summary table, the exit status,
+//! the JUnit report, a failing scenario's reason, a running emulator given by URL, and the
+//! tokens `login` prints.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use base64::Engine as _;
+use serde_json::Value;
+
+fn harness(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_harness"))
+        .current_dir(workspace())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn run_reports_passes_and_documented_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("junit.xml");
+    let out = harness(&[
+        "run",
+        "scenarios/register.toml",
+        "scenarios/link-guide-documents-failure.toml",
+        "--driver",
+        "http",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stderr.contains("[1/2] register ... passed"), "{stderr}");
+    assert!(
+        stderr.contains("[2/2] link-guide-documents-failure ... expected failure"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("2 scenarios: 2 ok, 0 failed"), "{stdout}");
+    assert!(
+        stdout.contains("journal: AdminLinkProviderForUser refused: InvalidParameterException"),
+        "{stdout}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("tests=\"2\" failures=\"0\""), "{xml}");
+    assert!(xml.contains("<testcase name=\"register\""), "{xml}");
+}
+
+#[test]
+fn a_failing_scenario_fails_the_run_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("wrong.toml");
+    let text_of = std::fs::read_to_string(workspace().join("scenarios/register.toml")).unwrap();
+    // A team expecting an error where the app gets tokens.
+    let wrong = text_of.replace(
+        "[[steps]]\ndo = \"expect_tokens\"",
+        "[[steps]]\ndo = \"expect_error\"\nerror = \"access_denied\"\ndescription = \"\"",
+    );
+    assert_ne!(wrong, text_of);
+    std::fs::write(&file, wrong).unwrap();
+    let junit = dir.path().join("junit.xml");
+    let out = harness(&[
+        "run",
+        file.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("register  FAILED"), "{stdout}");
+    assert!(
+        stdout.contains("step 5 (the app receives error access_denied): the app received a code"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("error: 1 of 1 scenarios failed"),
+        "{stderr}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<failure message=\"step 5 (the app receives error access_denied)"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn run_against_an_emulator_given_by_url() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let config = emulator::Config::default_config().with_ephemeral_ports();
+    let running = rt.block_on(emulator::start(config)).unwrap();
+    let (cognito, idp) = (
+        running.cognito_url.clone(),
+        running.idp_url.clone().unwrap(),
+    );
+    let out = harness(&[
+        "run",
+        "scenarios/register.toml",
+        "scenarios/qr-fallback.toml",
+        "--url",
+        &cognito,
+        "--idp-url",
+        &idp,
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("2 scenarios: 2 ok, 0 failed"), "{stdout}");
+    // A Lambda cannot be installed in a running emulator: refused, not silently skipped.
+    let out = harness(&[
+        "run",
+        "scenarios/link-corrected.toml",
+        "--url",
+        &cognito,
+        "--idp-url",
+        &idp,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("needs the emulator the harness starts"),
+        "{}",
+        text(&out.stderr)
+    );
+    rt.block_on(running.stop());
+}
+
+#[test]
+fn login_prints_cognito_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let device = dir.path().join("phone.json");
+    let out = harness(&[
+        "login",
+        "--email",
+        "Dana@Example.com",
+        "--device",
+        device.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let tokens: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for t in ["id_token", "access_token", "refresh_token"] {
+        assert!(tokens[t].is_string(), "{t} in {tokens}");
+    }
+    assert_eq!(tokens["token_type"], "Bearer");
+    let payload = tokens["id_token"]
+        .as_str()
+        .unwrap()
+        .split('.')
+        .nth(1)
+        .unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(claims["email"], "dana@example.com");
+    assert!(
+        claims["cognito:username"]
+            .as_str()
+            .unwrap()
+            .starts_with("Mosaic_"),
+        "{claims}"
+    );
+    // The passkey is in the device file.
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&device).unwrap()).unwrap();
+    assert_eq!(
+        saved["credentials"].as_array().map(Vec::len),
+        Some(1),
+        "{saved}"
+    );
+}
