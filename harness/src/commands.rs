@@ -198,6 +198,7 @@ async fn sign_in(args: &LoginArgs, target: Target) -> anyhow::Result<serde_json:
             actor: "user".into(),
         })
         .await?;
+    driver.step(&Step::ChooseBiometrics).await?;
     let device = "device".to_owned();
     let steps = match driver.identify().await? {
         NextStep::Otp => vec![Step::ReadOtp, Step::CreatePasskey { device }],

@@ -116,9 +116,10 @@ pub struct NativeUser {
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Step {
-    /// The app's "Sign in with biometrics" button: Cognito's authorize with the IdP, which
-    /// shows the IdP's login page.
+    /// The app's "Sign in" button: Cognito's hosted login page.
     OpenLogin { actor: String },
+    /// On Cognito's login page, "Continue with Mosaic" (biometrics): the IdP's login page.
+    ChooseBiometrics,
     /// Types the actor's email or phone; `next` is what the page asks for then.
     EnterIdentifier { next: NextStep },
     /// Reads the code from the outbox (email or SMS) and types it.
@@ -214,6 +215,7 @@ impl Step {
     pub fn title(&self) -> String {
         match self {
             Step::OpenLogin { actor } => format!("{actor} opens the app's login"),
+            Step::ChooseBiometrics => "chooses biometrics (Continue with Mosaic)".into(),
             Step::EnterIdentifier { .. } => "enters the identifier".into(),
             Step::ReadOtp => "reads the OTP and types it".into(),
             Step::CreatePasskey { device } => format!("creates a passkey on the {device}"),

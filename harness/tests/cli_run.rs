@@ -78,7 +78,7 @@ fn a_failing_scenario_fails_the_run_with_its_reason() {
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(stdout.contains("register  FAILED"), "{stdout}");
     assert!(
-        stdout.contains("step 5 (the app receives error access_denied): the app received a code"),
+        stdout.contains("step 6 (the app receives error access_denied): the app received a code"),
         "{stdout}"
     );
     assert!(
@@ -87,7 +87,7 @@ fn a_failing_scenario_fails_the_run_with_its_reason() {
     );
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(
-        xml.contains("<failure message=\"step 5 (the app receives error access_denied)"),
+        xml.contains("<failure message=\"step 6 (the app receives error access_denied)"),
         "{xml}"
     );
 }

@@ -26,6 +26,17 @@ fn new_browser(idp_url: &str) -> anyhow::Result<reqwest::Client> {
         .build()?)
 }
 
+/// The target of the login page's `<a class="idp-button" href="...">Continue with NAME</a>`.
+fn idp_button(page: &str, provider: &str) -> Option<String> {
+    page.split("<a class=\"idp-button\" href=\"")
+        .skip(1)
+        .find_map(|rest| {
+            let (href, tail) = rest.split_once('"')?;
+            tail.starts_with(&format!(">Continue with {provider}<"))
+                .then(|| href.replace("&amp;", "&"))
+        })
+}
+
 #[derive(Debug)]
 pub struct HttpDriver {
     target: Target,
@@ -37,6 +48,8 @@ pub struct HttpDriver {
     identifier: Option<String>,
     /// The IdP's hosted interaction id (its login page `/cis/login/<id>`).
     interaction: Option<String>,
+    /// Cognito's hosted login page, while it is open.
+    hosted_page: Option<String>,
     /// Where Cognito last sent the browser back to the app.
     callback: Option<String>,
     /// Claims of the last verified ID token.
@@ -67,6 +80,7 @@ impl HttpDriver {
             actors,
             identifier: None,
             interaction: None,
+            hosted_page: None,
             callback: None,
             claims: None,
             tokens: None,
@@ -76,6 +90,7 @@ impl HttpDriver {
     pub async fn step(&mut self, step: &Step) -> anyhow::Result<()> {
         match step {
             Step::OpenLogin { actor } => self.open_login(actor).await,
+            Step::ChooseBiometrics => self.choose_biometrics().await,
             Step::EnterIdentifier { next } => self.enter_identifier(*next).await,
             Step::ReadOtp => self.read_otp().await,
             Step::CreatePasskey { device } => self.passkey(device, "create").await,
@@ -109,16 +124,44 @@ impl HttpDriver {
             .ok_or_else(|| anyhow!("expected a redirect, got {}", resp.status()))
     }
 
+    /// The app sends the browser to Cognito's authorize (no `identity_provider`): the hosted
+    /// login page, with one button per identity provider.
     async fn open_login(&mut self, actor: &str) -> anyhow::Result<()> {
         // A new browser session: no IdP session cookie gives single sign-on past the page.
         self.browser = new_browser(&self.target.idp_url)?;
         self.identifier = self.actors.get(actor).cloned();
         self.callback = None;
-        let c = &self.target.cognito_url;
+        self.interaction = None;
+        let c = self.target.cognito_url.clone();
         let url = format!(
             "{c}/oauth2/authorize?client_id={CLIENT}&redirect_uri={CALLBACK}&response_type=code\
-             &scope=openid+email&state=app-state&identity_provider={PROVIDER}"
+             &scope=openid+email&state=app-state"
         );
+        let login = Self::location(&self.get(&url).await?)?;
+        let login = if login.starts_with('/') {
+            format!("{c}{login}")
+        } else {
+            login
+        };
+        let page = self.get(&login).await?;
+        ensure!(
+            page.status().is_success(),
+            "Cognito's login page: {}",
+            page.status()
+        );
+        self.hosted_page = Some(page.text().await?);
+        Ok(())
+    }
+
+    /// Presses "Continue with Mosaic" on Cognito's login page: the IdP's login page opens.
+    async fn choose_biometrics(&mut self) -> anyhow::Result<()> {
+        let page = self
+            .hosted_page
+            .take()
+            .ok_or_else(|| anyhow!("Cognito's login page is not open"))?;
+        let href = idp_button(&page, PROVIDER)
+            .ok_or_else(|| anyhow!("the login page has no \"Continue with {PROVIDER}\" button"))?;
+        let url = format!("{}{href}", self.target.cognito_url);
         let to_idp = Self::location(&self.get(&url).await?)?;
         ensure!(
             to_idp.starts_with(&self.target.idp_url),
