@@ -26,14 +26,14 @@ pub fn summary(outcomes: &[Outcome]) -> String {
             Verdict::UnexpectedPass => "documented failure no longer happens".to_owned(),
             Verdict::Passed => String::new(),
         };
-        let _ = writeln!(
-            out,
+        let row = format!(
             "{:<width$}  {:<16}  {:>6.2}s  {}",
             o.name,
             o.verdict.label(),
             o.duration.as_secs_f64(),
             truncate(&note, 100)
         );
+        let _ = writeln!(out, "{}", row.trim_end());
     }
     let failed = outcomes.iter().filter(|o| !o.verdict.ok()).count();
     let _ = writeln!(
@@ -165,6 +165,7 @@ mod tests {
         ]);
         let lines: Vec<&str> = s.lines().collect();
         assert!(lines[2].starts_with("register  passed"), "{s}");
+        assert!(lines[2].ends_with("1.50s"), "no trailing blanks: {s:?}");
         assert!(
             lines[3].contains("FAILED") && lines[3].ends_with("step 5: no code"),
             "{s}"
