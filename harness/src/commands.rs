@@ -198,13 +198,13 @@ async fn sign_in(args: &LoginArgs, target: Target) -> anyhow::Result<serde_json:
             actor: "user".into(),
         })
         .await?;
-    driver.step(&Step::ChooseBiometrics).await?;
+    driver.step(&Step::ChooseBiometrics {}).await?;
     let device = "device".to_owned();
     let steps = match driver.identify().await? {
-        NextStep::Otp => vec![Step::ReadOtp, Step::CreatePasskey { device }],
+        NextStep::Otp => vec![Step::ReadOtp {}, Step::CreatePasskey { device }],
         NextStep::Passkey => vec![Step::UsePasskey { device }],
     };
-    for s in steps.iter().chain([&Step::ExpectTokens]) {
+    for s in steps.iter().chain([&Step::ExpectTokens {}]) {
         driver
             .step(s)
             .await

@@ -112,18 +112,19 @@ pub struct NativeUser {
     pub password: String,
 }
 
-/// One thing the user does or sees, in their words.
+/// One thing the user does or sees, in their words. (Variants without fields are written
+/// `{}` so that a stray key, e.g. a misspelt `device`, is refused rather than ignored.)
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Step {
     /// The app's "Sign in" button: Cognito's hosted login page.
     OpenLogin { actor: String },
     /// On Cognito's login page, "Continue with Mosaic" (biometrics): the IdP's login page.
-    ChooseBiometrics,
+    ChooseBiometrics {},
     /// Types the actor's email or phone; `next` is what the page asks for then.
     EnterIdentifier { next: NextStep },
     /// Reads the code from the outbox (email or SMS) and types it.
-    ReadOtp,
+    ReadOtp {},
     /// Creates a passkey on the device (navigator.credentials.create).
     CreatePasskey { device: String },
     /// Signs in with the device's passkey (navigator.credentials.get).
@@ -136,7 +137,7 @@ pub enum Step {
     /// The app's callback receives an error (`error_description` contains `description`).
     ExpectError { error: String, description: String },
     /// The app's callback receives a code, exchanged for Cognito tokens.
-    ExpectTokens,
+    ExpectTokens {},
 }
 
 /// What the IdP's page asks for after the identifier.
@@ -215,9 +216,9 @@ impl Step {
     pub fn title(&self) -> String {
         match self {
             Step::OpenLogin { actor } => format!("{actor} opens the app's login"),
-            Step::ChooseBiometrics => "chooses biometrics (Continue with Mosaic)".into(),
+            Step::ChooseBiometrics {} => "chooses biometrics (Continue with Mosaic)".into(),
             Step::EnterIdentifier { .. } => "enters the identifier".into(),
-            Step::ReadOtp => "reads the OTP and types it".into(),
+            Step::ReadOtp {} => "reads the OTP and types it".into(),
             Step::CreatePasskey { device } => format!("creates a passkey on the {device}"),
             Step::UsePasskey { device } => format!("signs in with the {device}'s passkey"),
             Step::ContinueOnPhone { device } => {
@@ -225,7 +226,85 @@ impl Step {
             }
             Step::Wait { seconds } => format!("waits {seconds} s"),
             Step::ExpectError { error, .. } => format!("the app receives error {error}"),
-            Step::ExpectTokens => "the app receives tokens".into(),
+            Step::ExpectTokens {} => "the app receives tokens".into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> anyhow::Result<Scenario> {
+        let s: Scenario = toml::from_str(text)?;
+        s.check()?;
+        Ok(s)
+    }
+
+    const BASE: &str = "name = \"n\"\ndescription = \"d\"\n[actors.a]\nemail = \"a@example.com\"\n\
+                        [devices.phone]\n";
+
+    fn check(steps: &str, expect: Result<usize, &str>) {
+        let r = parse(&format!("{BASE}{steps}"));
+        match (r, expect) {
+            (Ok(s), Ok(n)) => assert_eq!(s.steps.len(), n),
+            (Err(e), Err(want)) => {
+                let got = format!("{e:#}");
+                assert!(got.contains(want), "{got}");
+            }
+            (r, want) => panic!("{steps}: {:?} vs {want:?}", r.map(|s| s.steps)),
+        }
+    }
+
+    #[test]
+    fn steps_are_checked() {
+        check(
+            "[[steps]]\ndo = \"open_login\"\nactor = \"a\"\n[[steps]]\ndo = \"choose_biometrics\"",
+            Ok(2),
+        );
+        check(
+            "[[steps]]\ndo = \"open_login\"\nactor = \"b\"",
+            Err("step 1: unknown actor b"),
+        );
+        check(
+            "[[steps]]\ndo = \"use_passkey\"\ndevice = \"key\"",
+            Err("unknown device key"),
+        );
+        check("[[steps]]\ndo = \"fly\"", Err("unknown variant `fly`"));
+        check(
+            "[[steps]]\ndo = \"read_otp\"\nfast = true",
+            Err("unknown field `fast`"),
+        );
+        check(
+            "[[steps]]\ndo = \"enter_identifier\"\nnext = \"sms\"",
+            Err("unknown variant `sms`"),
+        );
+        check("[[steps]]\ndo = \"wait\"", Err("missing field `seconds`"));
+    }
+
+    #[test]
+    fn actors_need_an_identifier_and_devices_a_known_kind() {
+        let no_id = "name = \"n\"\ndescription = \"d\"\nsteps = []\n[actors.a]\n";
+        assert!(format!("{:#}", parse(no_id).unwrap_err()).contains("neither email nor phone"));
+        let bad_kind = format!("steps = []\n{BASE}kind = \"watch\"");
+        assert!(parse(&bad_kind).is_err());
+        let d = Device {
+            kind: DeviceKind::NoPlatformAuthenticator,
+            seed: 0,
+        };
+        assert_eq!(d.config().attachment, Attachment::CrossPlatform);
+        assert!(!d.config().uv_capable);
+    }
+
+    #[test]
+    fn lambda_paths_are_relative_to_the_scenario_file() {
+        let mut s = parse(&format!("steps = []\n{BASE}")).unwrap();
+        assert_eq!(s.lambda_path(), None);
+        s.path = PathBuf::from("/x/scenarios/s.toml");
+        s.preconditions.pre_sign_up_lambda = Some("../fixtures/lambda/l.js".into());
+        assert_eq!(
+            s.lambda_path(),
+            Some(PathBuf::from("/x/scenarios/../fixtures/lambda/l.js"))
+        );
     }
 }

@@ -90,9 +90,9 @@ impl HttpDriver {
     pub async fn step(&mut self, step: &Step) -> anyhow::Result<()> {
         match step {
             Step::OpenLogin { actor } => self.open_login(actor).await,
-            Step::ChooseBiometrics => self.choose_biometrics().await,
+            Step::ChooseBiometrics {} => self.choose_biometrics().await,
             Step::EnterIdentifier { next } => self.enter_identifier(*next).await,
-            Step::ReadOtp => self.read_otp().await,
+            Step::ReadOtp {} => self.read_otp().await,
             Step::CreatePasskey { device } => self.passkey(device, "create").await,
             Step::UsePasskey { device } => self.passkey(device, "get").await,
             Step::ContinueOnPhone { device } => self.continue_on_phone(device).await,
@@ -104,7 +104,7 @@ impl HttpDriver {
                 Ok(())
             }
             Step::ExpectError { error, description } => self.expect_error(error, description),
-            Step::ExpectTokens => self.expect_tokens().await,
+            Step::ExpectTokens {} => self.expect_tokens().await,
         }
     }
 
