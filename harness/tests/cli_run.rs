@@ -93,6 +93,31 @@ fn a_failing_scenario_fails_the_run_with_its_reason() {
 }
 
 #[test]
+fn an_unmet_expectation_fails_the_run_and_shows_in_the_transcript() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("two.toml");
+    let text_of = std::fs::read_to_string(workspace().join("scenarios/register.toml")).unwrap();
+    std::fs::write(&file, text_of.replace("pool_users = 1", "pool_users = 2")).unwrap();
+    let out = harness(&["run", file.to_str().unwrap()]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("FAILED            ")
+            && stdout.contains("expected 2 users in the pool: 1 users"),
+        "{stdout}"
+    );
+    // The failing run's transcript goes to stderr, with each expectation's result.
+    assert!(
+        stderr.contains("  FAIL 2 users in the pool: got 1 users"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("  ok   ID token email = \"alice@example.com\""),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn run_against_an_emulator_given_by_url() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let config = emulator::Config::default_config().with_ephemeral_ports();
