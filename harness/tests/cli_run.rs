@@ -156,6 +156,66 @@ fn run_against_an_emulator_given_by_url() {
     rt.block_on(running.stop());
 }
 
+fn claims(stdout: &[u8]) -> Value {
+    let tokens: Value = serde_json::from_slice(stdout).unwrap();
+    let payload = tokens["id_token"]
+        .as_str()
+        .unwrap()
+        .split('.')
+        .nth(1)
+        .unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn login_twice_against_a_running_emulator_uses_the_saved_passkey() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let config = emulator::Config::default_config().with_ephemeral_ports();
+    let running = rt.block_on(emulator::start(config)).unwrap();
+    let (cognito, idp) = (
+        running.cognito_url.clone(),
+        running.idp_url.clone().unwrap(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let device = dir.path().join("laptop.json");
+    let login = || {
+        harness(&[
+            "login",
+            "--email",
+            "erin@example.com",
+            "--device",
+            device.to_str().unwrap(),
+            "--url",
+            &cognito,
+            "--idp-url",
+            &idp,
+        ])
+    };
+    let first = login();
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let second = login();
+    assert!(second.status.success(), "{}", text(&second.stderr));
+    let (a, b) = (claims(&first.stdout), claims(&second.stdout));
+    assert_eq!(a["sub"], b["sub"]);
+    // The second sign-in was the passkey alone: one OTP was ever sent.
+    let j: Value = rt
+        .block_on(async {
+            reqwest::get(format!("{cognito}/_emulator/journal?name=otp.sent"))
+                .await
+                .unwrap()
+                .json()
+                .await
+        })
+        .unwrap();
+    assert_eq!(j["events"].as_array().unwrap().len(), 1, "{j}");
+    rt.block_on(running.stop());
+}
+
 #[test]
 fn login_prints_cognito_tokens() {
     let dir = tempfile::tempdir().unwrap();
@@ -173,18 +233,7 @@ fn login_prints_cognito_tokens() {
         assert!(tokens[t].is_string(), "{t} in {tokens}");
     }
     assert_eq!(tokens["token_type"], "Bearer");
-    let payload = tokens["id_token"]
-        .as_str()
-        .unwrap()
-        .split('.')
-        .nth(1)
-        .unwrap();
-    let claims: Value = serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .unwrap(),
-    )
-    .unwrap();
+    let claims = claims(&out.stdout);
     assert_eq!(claims["email"], "dana@example.com");
     assert!(
         claims["cognito:username"]
