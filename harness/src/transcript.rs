@@ -107,6 +107,19 @@ impl Transcript {
             let _ = write!(line, "  {}", fields.join(" "));
         }
         line.push('\n');
+        // A Lambda's console output, as CloudWatch would show it; not Node's own process
+        // warnings (`(node:<pid>) Warning: ...`) nor raw stderr, which name a pid and are
+        // attached to whichever answer comes next.
+        let logs = e["detail"]["logs"].as_array().into_iter().flatten();
+        for log in logs.filter_map(Value::as_str) {
+            let message = log.split_once('\t').map_or(log, |(_, m)| m);
+            if log.starts_with("STDERR\t") || message.starts_with("(node:") {
+                continue;
+            }
+            for l in log.lines() {
+                let _ = writeln!(line, "      | {}", self.normalise(l).replace('\t', " "));
+            }
+        }
         line
     }
 
@@ -140,4 +153,40 @@ pub fn rejection(e: &Value) -> String {
     )
     .trim_end()
     .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn origins_flows_and_lambda_output_are_stable() {
+        let scenario: Scenario =
+            toml::from_str("name = \"s\"\ndescription = \"d\"\nsteps = []\n[actors]\n").unwrap();
+        let mut t = Transcript::new(
+            &scenario,
+            "http://localhost:4711",
+            "http://idp.localhost:4712",
+        );
+        let events = [
+            json!({"service": "cognito", "kind": "flow_step", "flow": "f-9a", "name": "oauth2.authorize",
+                "detail": {"redirect": "http://localhost:4711/x", "provider": "Mosaic"}}),
+            json!({"service": "idp", "kind": "rejected", "flow": "f-3c", "name": "oidc.authorize",
+                "detail": {"error": "bad", "message": "see http://idp.localhost:4712/cis"}}),
+            json!({"service": "cognito", "kind": "trigger", "flow": "f-9a", "name": "PreSignUp_ExternalProvider",
+                "detail": {"trigger": "PreSignUp", "target": "node:/somewhere/l.js", "duration_ms": 17,
+                    "logs": ["LOG\tlinking a", "ERROR\t(node:123) Warning: old\nnode", "STDERR\tnoise"]}}),
+        ];
+        t.section("1. step", &events, Some("at http://localhost:4711/oauth2"));
+        let out = t.finish();
+        let want = "# s\nd\n\n## 1. step\n\
+            \x20 cognito  flow_step    flow-1  oauth2.authorize  provider=Mosaic\n\
+            \x20 idp      rejected     flow-2  oidc.authorize  error=bad message=see http://idp/cis\n\
+            \x20 cognito  trigger      flow-1  PreSignUp_ExternalProvider  trigger=PreSignUp\n\
+            \x20     | LOG linking a\n\
+            \x20 !! at http://cognito/oauth2\n";
+        assert_eq!(out, want);
+    }
 }
