@@ -8,6 +8,7 @@
 
 mod entities;
 mod idp;
+mod sessions;
 mod users;
 
 use std::path::Path;
@@ -17,7 +18,8 @@ use rusqlite::Connection;
 
 pub use entities::Entity;
 pub use idp::{IdpCredentialRow, IdpUserRow};
-pub use users::{AttrQuery, Page, RefreshRow, UserQuery, UserRow};
+pub use sessions::RefreshRow;
+pub use users::{AttrQuery, Page, UserQuery, UserRow};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
