@@ -58,6 +58,9 @@ async fn malformed_requests_get_aws_errors_and_change_nothing() {
             400, "InvalidParameterException"),
         ("filter over 256", Some("ListUsers"), json!({"UserPoolId": POOL, "Filter": format!("email = \"{}\"", "a".repeat(300))}).to_string().into_bytes(), 400, "InvalidParameterException"),
         ("unknown pool", Some("AdminCreateUser"), json!({"UserPoolId": "us-east-1_nope", "Username": "x@example.com"}).to_string().into_bytes(), 400, "ResourceNotFoundException"),
+        ("forged negative page token", Some("AdminListGroupsForUser"),
+            json!({"UserPoolId": POOL, "Username": "x@example.com", "NextToken": "YWZ0ZXI6LTE"}).to_string().into_bytes(),
+            400, "InvalidParameterException"),
     ];
     for (case, target, body, status, exception) in cases {
         let (got_status, body) = call(url, target, body).await;
@@ -90,7 +93,7 @@ async fn malformed_requests_get_aws_errors_and_change_nothing() {
         .unwrap();
     assert_eq!(
         journal["events"].as_array().unwrap().len(),
-        11,
+        12,
         "every rejection is journalled"
     );
     let (status, _) = call(url, Some("AdminCreateUser"), create("ok@example.com")).await;

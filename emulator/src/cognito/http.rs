@@ -120,6 +120,7 @@ async fn api_post(State(cx): State<Cognito>, headers: HeaderMap, body: Body) -> 
                 format!("Request body exceeds the limit of {MAX_BODY} bytes"),
             )
         });
+    let too_large = bytes.is_err();
     let request = bytes.and_then(|b| parse_body(&b));
     // A call from a running trigger's handler joins the flow that invoked it.
     let flow = flow.or_else(|| {
@@ -159,11 +160,8 @@ async fn api_post(State(cx): State<Cognito>, headers: HeaderMap, body: Body) -> 
             let detail = json!({"request": request_detail, "error": e.exception.name(), "message": e.message, "target": target});
             cx.journal
                 .record(Service::Cognito, EventKind::Rejected, &name, flow, detail);
-            let mut resp = e.clone().into_response();
-            if target.is_empty() || name == "Unknown" {
-                *resp.status_mut() = StatusCode::BAD_REQUEST;
-            }
-            if e.message.contains("exceeds the limit") {
+            let mut resp = e.into_response();
+            if too_large {
                 *resp.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
             }
             resp

@@ -179,12 +179,14 @@ pub mod page_token {
         B64.encode(format!("after:{after}"))
     }
 
+    /// The position a token continues after; never negative, so callers may add to it.
     pub fn decode(token: Option<&str>) -> Result<i64> {
         let Some(token) = token else { return Ok(0) };
         B64.decode(token)
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
-            .and_then(|s| s.strip_prefix("after:").and_then(|n| n.parse().ok()))
+            .and_then(|s| s.strip_prefix("after:").and_then(|n| n.parse::<i64>().ok()))
+            .filter(|n| *n >= 0)
             .ok_or_else(|| CognitoError::invalid("Invalid pagination token."))
     }
 }
@@ -198,7 +200,7 @@ pub fn paged<T>(
     max: usize,
     wire: impl Fn(&T) -> Value,
 ) -> Result<Value> {
-    let after = usize::try_from(page_token::decode(token)?).unwrap_or(0);
+    let after = page_token::decode(token)? as usize;
     let page: Vec<Value> = items.iter().skip(after).take(max).map(wire).collect();
     let mut out = serde_json::json!({ key: page });
     if after.saturating_add(max) < items.len() {
@@ -254,6 +256,8 @@ mod tests {
             42
         );
         assert!(page_token::decode(Some("!!")).is_err());
+        // A forged negative position would overflow `after + limit` in the list operations.
+        assert!(page_token::decode(Some(&page_token::encode(-1))).is_err());
         assert_eq!(page_token::decode(None).unwrap(), 0);
     }
 }

@@ -52,12 +52,10 @@ pub fn mask(destination: &str) -> String {
         let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
         return format!("{}***@{}***", first(local), first(domain));
     }
-    let keep = destination.len().saturating_sub(4);
-    format!(
-        "+{}{}",
-        "*".repeat(keep.saturating_sub(1)),
-        &destination[keep..]
-    )
+    let chars: Vec<char> = destination.chars().collect();
+    let keep = chars.len().saturating_sub(4);
+    let tail: String = chars[keep..].iter().collect();
+    format!("+{}{tail}", "*".repeat(keep.saturating_sub(1)))
 }
 
 /// Send a code for `purpose` to the user's email (preferred) or phone; keep it pending.
@@ -322,5 +320,6 @@ mod tests {
     fn destinations_are_masked() {
         assert_eq!(mask("jane@example.com"), "j***@e***");
         assert_eq!(mask("+15551234567"), "+*******4567");
+        assert_eq!(mask("+1é"), "++1é", "never slices inside a character");
     }
 }
