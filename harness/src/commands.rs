@@ -196,6 +196,7 @@ async fn sign_in(args: &LoginArgs, target: Target) -> anyhow::Result<serde_json:
     driver
         .step(&Step::OpenLogin {
             actor: "user".into(),
+            device: "device".into(),
         })
         .await?;
     driver.step(&Step::ChooseBiometrics {}).await?;
@@ -213,5 +214,5 @@ async fn sign_in(args: &LoginArgs, target: Target) -> anyhow::Result<serde_json:
     if let (Some(d), Some(dev)) = (&device_args, driver.take_device("device")) {
         crate::cli::save(d, &dev)?;
     }
-    driver.tokens.take().ok_or_else(|| anyhow!("no tokens"))
+    driver.app.tokens.take().ok_or_else(|| anyhow!("no tokens"))
 }

@@ -154,20 +154,21 @@ async fn drive(scenario: &Scenario, target: Target) -> anyhow::Result<Driven> {
     let idp_url = target.idp_url.clone();
     let mut driver = HttpDriver::new(target, scenario)?;
     let mut t = Transcript::new(scenario, &cognito_url, &idp_url);
-    let mut seq = last_seq(&driver.cognito.journal_after(0).await?);
+    let mut seq = last_seq(&driver.app.cognito.journal_after(0).await?);
     for u in &scenario.preconditions.native_users {
         driver
+            .app
             .cognito
             .create_native_user(&u.email, &u.password)
             .await?;
     }
-    let events = driver.cognito.journal_after(seq).await?;
+    let events = driver.app.cognito.journal_after(seq).await?;
     seq = last_seq(&events).max(seq);
     t.section("preconditions", &events, None);
     let mut failure = None;
     for (i, step) in scenario.steps.iter().enumerate() {
         let r = driver.step(step).await;
-        let events = driver.cognito.journal_after(seq).await?;
+        let events = driver.app.cognito.journal_after(seq).await?;
         seq = last_seq(&events).max(seq);
         let err = r.err().map(|e| format!("{e:#}"));
         t.section(
@@ -180,6 +181,9 @@ async fn drive(scenario: &Scenario, target: Target) -> anyhow::Result<Driven> {
             break;
         }
     }
+    if let Some(claims) = &driver.app.claims {
+        t.claims(claims);
+    }
     if failure.is_none() {
         let checks = expectations(scenario, &driver).await;
         t.expectations(&checks);
@@ -188,6 +192,7 @@ async fn drive(scenario: &Scenario, target: Target) -> anyhow::Result<Driven> {
             .find_map(|(what, r)| r.as_ref().err().map(|e| format!("expected {what}: {e}")));
     }
     let rejections = driver
+        .app
         .cognito
         .journal("kind=rejected")
         .await?
@@ -206,7 +211,7 @@ type Check = (String, Result<String, String>);
 async fn expectations(scenario: &Scenario, driver: &HttpDriver) -> Vec<Check> {
     let e = &scenario.expect;
     let mut out = Vec::new();
-    let claims = driver.claims.clone().unwrap_or_default();
+    let claims = driver.app.claims.clone().unwrap_or_default();
     for (name, want) in &e.id_token {
         let got = claims.get(name).cloned().unwrap_or(Value::Null);
         let r = match want {
@@ -229,7 +234,7 @@ async fn expectations(scenario: &Scenario, driver: &HttpDriver) -> Vec<Check> {
         out.push((format!("ID token {name} = {want}"), r));
     }
     if let Some(email) = &e.signed_in_as_native {
-        let r = match driver.cognito.sub_of(email).await {
+        let r = match driver.app.cognito.sub_of(email).await {
             Ok(sub) if claims.get("sub").and_then(Value::as_str) == Some(&sub) => {
                 Ok("the native user's sub".to_owned())
             }
@@ -239,7 +244,7 @@ async fn expectations(scenario: &Scenario, driver: &HttpDriver) -> Vec<Check> {
         out.push((format!("signed in as the native user {email}"), r));
     }
     if let Some(n) = e.pool_users {
-        let r = match driver.cognito.user_count().await {
+        let r = match driver.app.cognito.user_count().await {
             Ok(c) if c == n => Ok(c.to_string()),
             Ok(c) => Err(format!("{c} users")),
             Err(err) => Err(format!("{err:#}")),
@@ -247,7 +252,7 @@ async fn expectations(scenario: &Scenario, driver: &HttpDriver) -> Vec<Check> {
         out.push((format!("{n} users in the pool"), r));
     }
     for (name, n) in &e.events {
-        let r = match driver.cognito.journal(&format!("name={name}")).await {
+        let r = match driver.app.cognito.journal(&format!("name={name}")).await {
             Ok(v) if v.len() == *n => Ok(n.to_string()),
             Ok(v) => Err(format!("{} times", v.len())),
             Err(err) => Err(format!("{err:#}")),

@@ -117,8 +117,10 @@ pub struct NativeUser {
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Step {
-    /// The app's "Sign in" button: Cognito's hosted login page.
-    OpenLogin { actor: String },
+    /// The app's "Sign in" button, pressed in a new browser session on `device` (its
+    /// authenticator decides whether the IdP's page offers biometrics or the QR code):
+    /// Cognito's hosted login page.
+    OpenLogin { actor: String, device: String },
     /// On Cognito's login page, "Continue with Mosaic" (biometrics): the IdP's login page.
     ChooseBiometrics {},
     /// Types the actor's email or phone; `next` is what the page asks for then.
@@ -186,7 +188,7 @@ impl Scenario {
         }
         for (i, step) in self.steps.iter().enumerate() {
             let (actor, device) = match step {
-                Step::OpenLogin { actor } => (Some(actor), None),
+                Step::OpenLogin { actor, device } => (Some(actor), Some(device)),
                 Step::CreatePasskey { device }
                 | Step::UsePasskey { device }
                 | Step::ContinueOnPhone { device } => (None, Some(device)),
@@ -215,7 +217,9 @@ impl Step {
     /// The step as the transcript names it.
     pub fn title(&self) -> String {
         match self {
-            Step::OpenLogin { actor } => format!("{actor} opens the app's login"),
+            Step::OpenLogin { actor, device } => {
+                format!("{actor} opens the app's login on the {device}")
+            }
             Step::ChooseBiometrics {} => "chooses biometrics (Continue with Mosaic)".into(),
             Step::EnterIdentifier { .. } => "enters the identifier".into(),
             Step::ReadOtp {} => "reads the OTP and types it".into(),
@@ -259,12 +263,16 @@ mod tests {
     #[test]
     fn steps_are_checked() {
         check(
-            "[[steps]]\ndo = \"open_login\"\nactor = \"a\"\n[[steps]]\ndo = \"choose_biometrics\"",
+            "[[steps]]\ndo = \"open_login\"\nactor = \"a\"\ndevice = \"phone\"\n[[steps]]\ndo = \"choose_biometrics\"",
             Ok(2),
         );
         check(
-            "[[steps]]\ndo = \"open_login\"\nactor = \"b\"",
+            "[[steps]]\ndo = \"open_login\"\nactor = \"b\"\ndevice = \"phone\"",
             Err("step 1: unknown actor b"),
+        );
+        check(
+            "[[steps]]\ndo = \"open_login\"\nactor = \"a\"",
+            Err("missing field `device`"),
         );
         check(
             "[[steps]]\ndo = \"use_passkey\"\ndevice = \"key\"",

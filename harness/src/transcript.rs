@@ -123,6 +123,16 @@ impl Transcript {
         line
     }
 
+    /// The claims of the last ID token the app received, one per line (sorted by name).
+    pub fn claims(&mut self, claims: &serde_json::Map<String, Value>) {
+        let _ = writeln!(self.out, "\n## the app's ID token");
+        let sorted: BTreeMap<_, _> = claims.iter().collect();
+        for (name, value) in sorted {
+            let value = self.normalise(&value.to_string());
+            let _ = writeln!(self.out, "  {name} = {value}");
+        }
+    }
+
     pub fn expectations(&mut self, checks: &[(String, Result<String, String>)]) {
         if checks.is_empty() {
             return;

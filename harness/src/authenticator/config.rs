@@ -153,6 +153,12 @@ impl AuthenticatorConfig {
         }
     }
 
+    /// What `PublicKeyCredential.isUserVerifyingPlatformAuthenticatorAvailable()` answers in
+    /// a browser whose only authenticator is this one (as Chromium's virtual environment does).
+    pub fn is_uv_platform(&self) -> bool {
+        self.attachment == Attachment::Platform && self.uv_capable
+    }
+
     /// Checks the values that have a range.
     pub fn validate(&self) -> Result<(), String> {
         if !(16..=1023).contains(&self.credential_id_len) {

@@ -7,10 +7,10 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context as _, anyhow, bail, ensure};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::cognito::CognitoClient;
-use super::{CALLBACK, CLIENT, PROVIDER, Target};
+use super::app::App;
+use super::{PROVIDER, Target};
 use crate::authenticator::VirtualAuthenticator;
 use crate::scenario::{NextStep, Scenario, Step};
 
@@ -40,22 +40,20 @@ fn idp_button(page: &str, provider: &str) -> Option<String> {
 #[derive(Debug)]
 pub struct HttpDriver {
     target: Target,
-    pub cognito: CognitoClient,
+    pub app: App,
     browser: reqwest::Client,
     devices: BTreeMap<String, VirtualAuthenticator>,
     actors: BTreeMap<String, String>,
     /// The identifier of the actor who opened the login.
     identifier: Option<String>,
+    /// The device whose browser opened the login.
+    browser_device: Option<String>,
     /// The IdP's hosted interaction id (its login page `/cis/login/<id>`).
     interaction: Option<String>,
+    /// The QR ticket the IdP's page shows: (ticket, the URL it encodes).
+    qr: Option<(String, String)>,
     /// Cognito's hosted login page, while it is open.
     hosted_page: Option<String>,
-    /// Where Cognito last sent the browser back to the app.
-    callback: Option<String>,
-    /// Claims of the last verified ID token.
-    pub claims: Option<Map<String, Value>>,
-    /// The last token response of Cognito's token endpoint.
-    pub tokens: Option<Value>,
 }
 
 impl HttpDriver {
@@ -73,23 +71,22 @@ impl HttpDriver {
             .filter_map(|(n, a)| Some((n.clone(), a.identifier()?.to_owned())))
             .collect();
         Ok(Self {
-            cognito: CognitoClient::new(&target.cognito_url)?,
+            app: App::new(&target.cognito_url)?,
             target,
             browser,
             devices,
             actors,
             identifier: None,
+            browser_device: None,
             interaction: None,
+            qr: None,
             hosted_page: None,
-            callback: None,
-            claims: None,
-            tokens: None,
         })
     }
 
     pub async fn step(&mut self, step: &Step) -> anyhow::Result<()> {
         match step {
-            Step::OpenLogin { actor } => self.open_login(actor).await,
+            Step::OpenLogin { actor, device } => self.open_login(actor, device).await,
             Step::ChooseBiometrics {} => self.choose_biometrics().await,
             Step::EnterIdentifier { next } => self.enter_identifier(*next).await,
             Step::ReadOtp {} => self.read_otp().await,
@@ -103,8 +100,8 @@ impl HttpDriver {
                 clock.advance_secs(*seconds);
                 Ok(())
             }
-            Step::ExpectError { error, description } => self.expect_error(error, description),
-            Step::ExpectTokens {} => self.expect_tokens().await,
+            Step::ExpectError { error, description } => self.app.expect_error(error, description),
+            Step::ExpectTokens {} => self.app.expect_tokens().await,
         }
     }
 
@@ -126,17 +123,15 @@ impl HttpDriver {
 
     /// The app sends the browser to Cognito's authorize (no `identity_provider`): the hosted
     /// login page, with one button per identity provider.
-    async fn open_login(&mut self, actor: &str) -> anyhow::Result<()> {
+    async fn open_login(&mut self, actor: &str, device: &str) -> anyhow::Result<()> {
         // A new browser session: no IdP session cookie gives single sign-on past the page.
         self.browser = new_browser(&self.target.idp_url)?;
         self.identifier = self.actors.get(actor).cloned();
-        self.callback = None;
+        self.browser_device = Some(device.to_owned());
         self.interaction = None;
+        self.qr = None;
+        let url = self.app.sign_in();
         let c = self.target.cognito_url.clone();
-        let url = format!(
-            "{c}/oauth2/authorize?client_id={CLIENT}&redirect_uri={CALLBACK}&response_type=code\
-             &scope=openid+email&state=app-state"
-        );
         let login = Self::location(&self.get(&url).await?)?;
         let login = if login.starts_with('/') {
             format!("{c}{login}")
@@ -214,6 +209,7 @@ impl HttpDriver {
             .clone()
             .ok_or_else(|| anyhow!("no actor opened the login"))?;
         let v = self.api("identifier", &json!({"identifier": id})).await?;
+        self.render(&v).await?;
         match v["step"].as_str() {
             Some("otp") => Ok(NextStep::Otp),
             Some("passkey") => Ok(NextStep::Passkey),
@@ -241,7 +237,32 @@ impl HttpDriver {
             .and_then(|m| m["code"].as_str())
             .ok_or_else(|| anyhow!("no code was sent to {id}"))?
             .to_owned();
-        self.api("otp/verify", &json!({"code": code})).await?;
+        let v = self.api("otp/verify", &json!({"code": code})).await?;
+        self.render(&v).await
+    }
+
+    /// What the page's script does on showing a step: where a passkey is asked for and the
+    /// browser's device has no platform authenticator with user verification
+    /// (`isUserVerifyingPlatformAuthenticatorAvailable()` is false), it opens a QR ticket.
+    async fn render(&mut self, view: &Value) -> anyhow::Result<()> {
+        let asks_passkey = matches!(view["step"].as_str(), Some("register" | "passkey"));
+        if !asks_passkey || view["qr_enabled"] != true || self.qr.is_some() {
+            return Ok(());
+        }
+        let name = self.browser_device.clone().unwrap_or_default();
+        if !self.device(&name)?.config().is_uv_platform() {
+            self.open_qr().await?;
+        }
+        Ok(())
+    }
+
+    /// "Use another device" (or the page by itself): a QR ticket and the URL it encodes.
+    async fn open_qr(&mut self) -> anyhow::Result<()> {
+        let t = self.api("qr", &json!({})).await?;
+        match (t["ticket"].as_str(), t["url"].as_str()) {
+            (Some(t), Some(u)) => self.qr = Some((t.to_owned(), u.to_owned())),
+            _ => bail!("the page shows no QR code: {t}"),
+        }
         Ok(())
     }
 
@@ -279,11 +300,10 @@ impl HttpDriver {
 
     async fn continue_on_phone(&mut self, device: &str) -> anyhow::Result<()> {
         let ix = self.interaction()?.to_owned();
-        let t = self.api("qr", &json!({})).await?;
-        let (ticket, url) = match (t["ticket"].as_str(), t["url"].as_str()) {
-            (Some(t), Some(u)) => (t.to_owned(), u.to_owned()),
-            _ => bail!("the page shows no QR code: {t}"),
-        };
+        if self.qr.is_none() {
+            self.open_qr().await?;
+        }
+        let (ticket, url) = self.qr.clone().unwrap_or_default();
         // The phone (its own browser, no cookies) opens the QR's URL and runs the ceremony.
         let phone = new_browser(&self.target.idp_url)?;
         let page = phone.get(&url).send().await?;
@@ -325,57 +345,6 @@ impl HttpDriver {
             .ok_or_else(|| anyhow!("the page has nowhere to go: {v}"))?;
         let resp = self.get(to).await?;
         let callback = Self::location(&resp).with_context(|| format!("Cognito at {to}"))?;
-        ensure!(
-            callback.starts_with(CALLBACK),
-            "Cognito sent the browser to {callback}, not the app"
-        );
-        self.callback = Some(callback);
-        Ok(())
-    }
-
-    fn callback_params(&self) -> anyhow::Result<BTreeMap<String, String>> {
-        let cb = self
-            .callback
-            .as_deref()
-            .ok_or_else(|| anyhow!("the browser is not back at the app"))?;
-        Ok(url::Url::parse(cb)?.query_pairs().into_owned().collect())
-    }
-
-    fn expect_error(&self, error: &str, description: &str) -> anyhow::Result<()> {
-        let p = self.callback_params()?;
-        match p.get("error") {
-            Some(e) if e == error => {
-                let d = p.get("error_description").cloned().unwrap_or_default();
-                ensure!(d.contains(description), "error_description is {d:?}");
-                Ok(())
-            }
-            Some(e) => bail!(
-                "the app received error {e}: {:?}",
-                p.get("error_description")
-            ),
-            None => bail!("the app received a code, not error {error}"),
-        }
-    }
-
-    async fn expect_tokens(&mut self) -> anyhow::Result<()> {
-        let p = self.callback_params()?;
-        if let Some(e) = p.get("error") {
-            bail!(
-                "the app received error {e}: {:?}",
-                p.get("error_description")
-            );
-        }
-        ensure!(
-            p.get("state").map(String::as_str) == Some("app-state"),
-            "the app's state did not come back"
-        );
-        let code = p.get("code").ok_or_else(|| anyhow!("no code"))?;
-        let tokens = self.cognito.exchange(code).await?;
-        let id = tokens["id_token"]
-            .as_str()
-            .ok_or_else(|| anyhow!("no id_token in {tokens}"))?;
-        self.claims = Some(self.cognito.verify_id_token(id).await?);
-        self.tokens = Some(tokens);
-        Ok(())
+        self.app.arrived(&callback)
     }
 }

@@ -1,6 +1,7 @@
 //! Scenario drivers: what a user's browser does, step by step. `http` is browserless (reqwest
 //! with a cookie jar and the virtual authenticators, doing what the pages' script does).
 
+pub mod app;
 pub mod cognito;
 pub mod http;
 
