@@ -5,19 +5,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow, bail};
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 use crate::cli::{DeviceArgs, Preset};
-use crate::driver::Target;
 use crate::driver::http::HttpDriver;
+use crate::driver::{DriverKind, Target};
 use crate::runner::{self, Emulator};
 use crate::scenario::{Actor, NextStep, Scenario, Step};
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Driver {
-    /// Browserless: reqwest with a cookie jar and the virtual authenticators.
-    Http,
-}
 
 #[derive(Debug, Args)]
 pub struct EmulatorArgs {
@@ -35,7 +29,7 @@ pub struct RunArgs {
     /// Scenario files (default: scenarios/*.toml).
     pub files: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "http")]
-    pub driver: Driver,
+    pub driver: DriverKind,
     #[command(flatten)]
     pub emulator: EmulatorArgs,
     /// Write a JUnit XML report to this file.
@@ -79,7 +73,6 @@ fn scenario_files(files: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 pub fn run(args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let Driver::Http = args.driver;
     let files = scenario_files(&args.files)?;
     let scenarios = files
         .iter()
@@ -92,20 +85,14 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         },
         None => Emulator::Spawn,
     };
-    let rt = runtime()?;
-    let mut outcomes = Vec::new();
     let n = scenarios.len();
-    for (i, s) in scenarios.iter().enumerate() {
-        eprint!("[{}/{n}] {} ... ", i + 1, s.name);
-        let o = rt
-            .block_on(runner::run(s, &emulator))
-            .with_context(|| format!("running {}", s.path.display()))?;
-        eprintln!("{} ({:.2}s)", o.verdict.label(), o.duration.as_secs_f64());
-        if !o.verdict.ok() {
-            eprintln!("{}", o.transcript);
+    // An interrupt drops the run: the emulator, chromedriver and Chromium go with it.
+    let outcomes = runtime()?.block_on(async {
+        tokio::select! {
+            r = run_all(&scenarios, &emulator, args.driver) => r,
+            signal = interrupted() => bail!("interrupted by {signal}: stopped every process the run started"),
         }
-        outcomes.push(o);
-    }
+    })?;
     writeln!(out, "\n{}", crate::report::summary(&outcomes))?;
     for o in &outcomes {
         if let runner::Verdict::ExpectedFailure(why) = &o.verdict {
@@ -121,6 +108,42 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         bail!("{failed} of {n} scenarios failed");
     }
     Ok(())
+}
+
+async fn run_all(
+    scenarios: &[Scenario],
+    emulator: &Emulator,
+    driver: DriverKind,
+) -> anyhow::Result<Vec<runner::Outcome>> {
+    let mut outcomes = Vec::new();
+    let n = scenarios.len();
+    for (i, s) in scenarios.iter().enumerate() {
+        eprint!("[{}/{n}] {} ... ", i + 1, s.name);
+        let o = runner::run(s, emulator, driver)
+            .await
+            .with_context(|| format!("running {}", s.path.display()))?;
+        eprintln!("{} ({:.2}s)", o.verdict.label(), o.duration.as_secs_f64());
+        if !o.verdict.ok() {
+            eprintln!("{}", o.transcript);
+        }
+        outcomes.push(o);
+    }
+    Ok(outcomes)
+}
+
+/// The first SIGINT or SIGTERM.
+async fn interrupted() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) {
+        (Ok(mut int), Ok(mut term)) => tokio::select! {
+            _ = int.recv() => "SIGINT",
+            _ = term.recv() => "SIGTERM",
+        },
+        _ => std::future::pending().await,
+    }
 }
 
 pub fn login(args: &LoginArgs, out: &mut dyn Write) -> anyhow::Result<()> {

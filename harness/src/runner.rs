@@ -10,8 +10,7 @@ use anyhow::{Context as _, bail, ensure};
 use emulator::clock::ManualClock;
 use serde_json::Value;
 
-use crate::driver::Target;
-use crate::driver::http::HttpDriver;
+use crate::driver::{Driver, DriverKind, Target};
 use crate::scenario::Scenario;
 use crate::transcript::Transcript;
 
@@ -61,7 +60,11 @@ pub struct Outcome {
 }
 
 /// Runs one scenario; `Err` only when the harness could not run it at all.
-pub async fn run(scenario: &Scenario, emulator: &Emulator) -> anyhow::Result<Outcome> {
+pub async fn run(
+    scenario: &Scenario,
+    emulator: &Emulator,
+    driver: DriverKind,
+) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let (running, target) = match emulator {
         Emulator::Spawn => {
@@ -70,7 +73,7 @@ pub async fn run(scenario: &Scenario, emulator: &Emulator) -> anyhow::Result<Out
         }
         Emulator::Url { cognito, idp } => (None, remote(scenario, cognito, idp).await?),
     };
-    let result = drive(scenario, target).await;
+    let result = drive(scenario, target, driver).await;
     if let Some(r) = running {
         r.stop().await;
     }
@@ -149,26 +152,37 @@ type Driven = (String, Option<String>, Vec<String>);
 
 /// The preconditions, the steps and the expectations: the transcript, the first failure, and
 /// the reasons of the requests the emulator refused.
-async fn drive(scenario: &Scenario, target: Target) -> anyhow::Result<Driven> {
+async fn drive(scenario: &Scenario, target: Target, kind: DriverKind) -> anyhow::Result<Driven> {
     let cognito_url = target.cognito_url.clone();
     let idp_url = target.idp_url.clone();
-    let mut driver = HttpDriver::new(target, scenario)?;
-    let mut t = Transcript::new(scenario, &cognito_url, &idp_url);
-    let mut seq = last_seq(&driver.app.cognito.journal_after(0).await?);
+    let mut driver = Driver::new(kind, target, scenario).await?;
+    let r = drive_with(scenario, &mut driver, &cognito_url, &idp_url).await;
+    driver.close().await;
+    r
+}
+
+async fn drive_with(
+    scenario: &Scenario,
+    driver: &mut Driver,
+    cognito_url: &str,
+    idp_url: &str,
+) -> anyhow::Result<Driven> {
+    let mut t = Transcript::new(scenario, cognito_url, idp_url);
+    let mut seq = last_seq(&driver.app().cognito.journal_after(0).await?);
     for u in &scenario.preconditions.native_users {
         driver
-            .app
+            .app()
             .cognito
             .create_native_user(&u.email, &u.password)
             .await?;
     }
-    let events = driver.app.cognito.journal_after(seq).await?;
+    let events = driver.app().cognito.journal_after(seq).await?;
     seq = last_seq(&events).max(seq);
     t.section("preconditions", &events, None);
     let mut failure = None;
     for (i, step) in scenario.steps.iter().enumerate() {
         let r = driver.step(step).await;
-        let events = driver.app.cognito.journal_after(seq).await?;
+        let events = driver.app().cognito.journal_after(seq).await?;
         seq = last_seq(&events).max(seq);
         let err = r.err().map(|e| format!("{e:#}"));
         t.section(
@@ -181,18 +195,18 @@ async fn drive(scenario: &Scenario, target: Target) -> anyhow::Result<Driven> {
             break;
         }
     }
-    if let Some(claims) = &driver.app.claims {
+    if let Some(claims) = &driver.app().claims {
         t.claims(claims);
     }
     if failure.is_none() {
-        let checks = expectations(scenario, &driver).await;
+        let checks = expectations(scenario, driver).await;
         t.expectations(&checks);
         failure = checks
             .iter()
             .find_map(|(what, r)| r.as_ref().err().map(|e| format!("expected {what}: {e}")));
     }
     let rejections = driver
-        .app
+        .app()
         .cognito
         .journal("kind=rejected")
         .await?
@@ -208,10 +222,10 @@ fn last_seq(events: &[Value]) -> u64 {
 
 type Check = (String, Result<String, String>);
 
-async fn expectations(scenario: &Scenario, driver: &HttpDriver) -> Vec<Check> {
+async fn expectations(scenario: &Scenario, driver: &Driver) -> Vec<Check> {
     let e = &scenario.expect;
     let mut out = Vec::new();
-    let claims = driver.app.claims.clone().unwrap_or_default();
+    let claims = driver.app().claims.clone().unwrap_or_default();
     for (name, want) in &e.id_token {
         let got = claims.get(name).cloned().unwrap_or(Value::Null);
         let r = match want {
@@ -234,7 +248,7 @@ async fn expectations(scenario: &Scenario, driver: &HttpDriver) -> Vec<Check> {
         out.push((format!("ID token {name} = {want}"), r));
     }
     if let Some(email) = &e.signed_in_as_native {
-        let r = match driver.app.cognito.sub_of(email).await {
+        let r = match driver.app().cognito.sub_of(email).await {
             Ok(sub) if claims.get("sub").and_then(Value::as_str) == Some(&sub) => {
                 Ok("the native user's sub".to_owned())
             }
@@ -244,7 +258,7 @@ async fn expectations(scenario: &Scenario, driver: &HttpDriver) -> Vec<Check> {
         out.push((format!("signed in as the native user {email}"), r));
     }
     if let Some(n) = e.pool_users {
-        let r = match driver.app.cognito.user_count().await {
+        let r = match driver.app().cognito.user_count().await {
             Ok(c) if c == n => Ok(c.to_string()),
             Ok(c) => Err(format!("{c} users")),
             Err(err) => Err(format!("{err:#}")),
@@ -252,7 +266,7 @@ async fn expectations(scenario: &Scenario, driver: &HttpDriver) -> Vec<Check> {
         out.push((format!("{n} users in the pool"), r));
     }
     for (name, n) in &e.events {
-        let r = match driver.app.cognito.journal(&format!("name={name}")).await {
+        let r = match driver.app().cognito.journal(&format!("name={name}")).await {
             Ok(v) if v.len() == *n => Ok(n.to_string()),
             Ok(v) => Err(format!("{} times", v.len())),
             Err(err) => Err(format!("{err:#}")),

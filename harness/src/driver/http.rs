@@ -10,13 +10,13 @@ use anyhow::{Context as _, anyhow, bail, ensure};
 use serde_json::{Value, json};
 
 use super::app::App;
-use super::{PROVIDER, Target};
+use super::{PROVIDER, Target, latest_code};
 use crate::authenticator::VirtualAuthenticator;
 use crate::scenario::{NextStep, Scenario, Step};
 
 /// A browser: its own cookie jar, redirects shown rather than followed, `idp.localhost`
 /// resolved to loopback on the IdP's port.
-fn new_browser(idp_url: &str) -> anyhow::Result<reqwest::Client> {
+pub(super) fn new_browser(idp_url: &str) -> anyhow::Result<reqwest::Client> {
     let idp = url::Url::parse(idp_url)?;
     let port = idp.port_or_known_default().unwrap_or(80);
     Ok(reqwest::Client::builder()
@@ -227,16 +227,8 @@ impl HttpDriver {
     }
 
     async fn read_otp(&mut self) -> anyhow::Result<()> {
-        let id = self.identifier.clone().unwrap_or_default().to_lowercase();
-        let mut url = url::Url::parse(&format!("{}/_emulator/outbox", self.target.idp_url))?;
-        url.query_pairs_mut().append_pair("destination", &id);
-        let v: Value = self.get(url.as_str()).await?.json().await?;
-        let code = v["messages"]
-            .as_array()
-            .and_then(|m| m.last())
-            .and_then(|m| m["code"].as_str())
-            .ok_or_else(|| anyhow!("no code was sent to {id}"))?
-            .to_owned();
+        let id = self.identifier.clone().unwrap_or_default();
+        let code = latest_code(&self.browser, &self.target.idp_url, &id).await?;
         let v = self.api("otp/verify", &json!({"code": code})).await?;
         self.render(&v).await
     }

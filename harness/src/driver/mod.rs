@@ -1,9 +1,90 @@
 //! Scenario drivers: what a user's browser does, step by step. `http` is browserless (reqwest
-//! with a cookie jar and the virtual authenticators, doing what the pages' script does).
+//! with a cookie jar and the virtual authenticators, doing what the pages' script does);
+//! `browser` is Chromium over WebDriver with its own WebAuthn stack. Both give the emulator
+//! the same requests in the same order, so a scenario's transcript is the same.
 
 pub mod app;
+pub mod browser;
 pub mod cognito;
 pub mod http;
+
+use anyhow::anyhow;
+use serde_json::Value;
+
+use self::app::App;
+use self::browser::BrowserDriver;
+use self::http::HttpDriver;
+use crate::scenario::{Scenario, Step};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DriverKind {
+    /// Browserless: reqwest with a cookie jar and the virtual authenticators.
+    Http,
+    /// Chromium through chromedriver, with its virtual authenticators (WebDriver WebAuthn).
+    Browser,
+}
+
+/// A driver of either kind.
+#[derive(Debug)]
+pub enum Driver {
+    Http(Box<HttpDriver>),
+    Browser(Box<BrowserDriver>),
+}
+
+impl Driver {
+    pub async fn new(
+        kind: DriverKind,
+        target: Target,
+        scenario: &Scenario,
+    ) -> anyhow::Result<Self> {
+        Ok(match kind {
+            DriverKind::Http => Self::Http(Box::new(HttpDriver::new(target, scenario)?)),
+            DriverKind::Browser => {
+                Self::Browser(Box::new(BrowserDriver::new(target, scenario).await?))
+            }
+        })
+    }
+
+    pub async fn step(&mut self, step: &Step) -> anyhow::Result<()> {
+        match self {
+            Self::Http(d) => d.step(step).await,
+            Self::Browser(d) => d.step(step).await,
+        }
+    }
+
+    pub fn app(&self) -> &App {
+        match self {
+            Self::Http(d) => &d.app,
+            Self::Browser(d) => &d.app,
+        }
+    }
+
+    /// Ends the driver's browser sessions and processes.
+    pub async fn close(self) {
+        if let Self::Browser(d) = self {
+            d.close().await;
+        }
+    }
+}
+
+/// The last code the IdP sent to `destination` (its outbox on the control plane).
+pub async fn latest_code(
+    http: &reqwest::Client,
+    idp_url: &str,
+    destination: &str,
+) -> anyhow::Result<String> {
+    let destination = destination.to_lowercase();
+    let mut url = url::Url::parse(&format!("{idp_url}/_emulator/outbox"))?;
+    url.query_pairs_mut()
+        .append_pair("destination", &destination);
+    let v: Value = http.get(url.as_str()).send().await?.json().await?;
+    v["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .and_then(|m| m["code"].as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow!("no code was sent to {destination}"))
+}
 
 /// The emulator a driver talks to, and the default config's names it uses.
 #[derive(Debug, Clone)]

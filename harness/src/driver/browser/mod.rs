@@ -1,0 +1,383 @@
+//! The browser driver: real Chromium through chromedriver (fantoccini), its WebAuthn stack
+//! and virtual authenticators. Each `open_login` is a new window (session and profile) on the
+//! actor's device whose authenticator holds the device's credentials, injected as PKCS#8 from
+//! the harness's own authenticator and read back after each ceremony, so a passkey outlives
+//! the window as it outlives a browser session. In the QR flow a second window plays the
+//! phone: it reads the code from a screenshot of the desktop and opens its URL.
+
+mod camera;
+mod chromedriver;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, anyhow, bail, ensure};
+use fantoccini::Locator;
+use serde_json::Value;
+
+pub use self::camera::read_qr;
+use self::chromedriver::{Chromedriver, Window};
+use super::app::App;
+use super::{CALLBACK, PROVIDER, Target, latest_code};
+use crate::authenticator::{Credential, VirtualAuthenticator};
+use crate::scenario::{NextStep, Scenario, Step};
+
+/// How long a page may take to show the result of an action.
+const PAGE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A window and the device it runs on.
+#[derive(Debug)]
+struct OnDevice {
+    device: String,
+    window: Window,
+}
+
+#[derive(Debug)]
+pub struct BrowserDriver {
+    target: Target,
+    pub app: App,
+    devices: BTreeMap<String, VirtualAuthenticator>,
+    actors: BTreeMap<String, String>,
+    identifier: Option<String>,
+    /// The window of the current sign-in.
+    current: Option<OnDevice>,
+    http: reqwest::Client,
+    // Declared last: dropped after the windows, it kills what is left of Chromium.
+    chromedriver: Chromedriver,
+}
+
+impl BrowserDriver {
+    pub async fn new(target: Target, scenario: &Scenario) -> anyhow::Result<Self> {
+        let mut devices = BTreeMap::new();
+        for (name, d) in &scenario.devices {
+            let device = VirtualAuthenticator::with_seed(d.config(), d.seed)
+                .map_err(|e| anyhow!("device {name}: {e}"))?;
+            devices.insert(name.clone(), device);
+        }
+        let actors = scenario
+            .actors
+            .iter()
+            .filter_map(|(n, a)| Some((n.clone(), a.identifier()?.to_owned())))
+            .collect();
+        let http = super::http::new_browser(&target.idp_url)?;
+        Ok(Self {
+            app: App::new(&target.cognito_url)?,
+            target,
+            devices,
+            actors,
+            identifier: None,
+            current: None,
+            http,
+            chromedriver: Chromedriver::start().await?,
+        })
+    }
+
+    pub async fn step(&mut self, step: &Step) -> anyhow::Result<()> {
+        match step {
+            Step::OpenLogin { actor, device } => self.open_login(actor, device).await,
+            Step::ChooseBiometrics {} => self.choose_biometrics().await,
+            Step::EnterIdentifier { next } => self.enter_identifier(*next).await,
+            Step::ReadOtp {} => self.read_otp().await,
+            Step::CreatePasskey { device } => self.passkey(device, "passkey-register").await,
+            Step::UsePasskey { device } => self.passkey(device, "passkey-login").await,
+            Step::ContinueOnPhone { device } => self.continue_on_phone(device).await,
+            Step::Wait { seconds } => {
+                let clock = self.target.clock.as_ref().ok_or_else(|| {
+                    anyhow!("waiting needs the emulator the harness starts (no --url)")
+                })?;
+                clock.advance_secs(*seconds);
+                Ok(())
+            }
+            Step::ExpectError { error, description } => self.app.expect_error(error, description),
+            Step::ExpectTokens {} => self.app.expect_tokens().await,
+        }
+    }
+
+    /// Closes every window (saving the devices' credentials); chromedriver stops on drop.
+    pub async fn close(mut self) {
+        if let Some(w) = self.current.take() {
+            let _ = self.put_away(w).await;
+        }
+    }
+
+    /// A new window on `device`, its authenticator holding the device's credentials.
+    async fn open_window(&mut self, device: &str) -> anyhow::Result<OnDevice> {
+        let d = self
+            .devices
+            .get(device)
+            .ok_or_else(|| anyhow!("unknown device {device}"))?;
+        let window = self.chromedriver.window(d.config()).await?;
+        for c in d.credentials() {
+            window.add_credential(c.to_webdriver()).await?;
+        }
+        Ok(OnDevice {
+            device: device.to_owned(),
+            window,
+        })
+    }
+
+    /// Reads the window's credentials back into its device (new passkeys, counters).
+    async fn sync(&mut self, on: &OnDevice) -> anyhow::Result<()> {
+        let creds = on.window.credentials().await?;
+        let device = self
+            .devices
+            .get_mut(&on.device)
+            .ok_or_else(|| anyhow!("unknown device {}", on.device))?;
+        for c in &creds {
+            let c = Credential::from_webdriver(c)
+                .map_err(|e| anyhow!("Chromium's credential on the {}: {e}", on.device))?;
+            device.import_credential(c);
+        }
+        Ok(())
+    }
+
+    async fn put_away(&mut self, on: OnDevice) -> anyhow::Result<()> {
+        let r = self.sync(&on).await;
+        on.window.close().await;
+        r
+    }
+
+    fn window(&self) -> anyhow::Result<&Window> {
+        self.current
+            .as_ref()
+            .map(|c| &c.window)
+            .ok_or_else(|| anyhow!("no browser window is open"))
+    }
+
+    async fn open_login(&mut self, actor: &str, device: &str) -> anyhow::Result<()> {
+        if let Some(w) = self.current.take() {
+            self.put_away(w).await?;
+        }
+        self.identifier = self.actors.get(actor).cloned();
+        let url = self.app.sign_in();
+        let on = self.open_window(device).await?;
+        on.window.client.goto(&url).await?;
+        self.current = Some(on);
+        self.wait_for(
+            "Cognito's login page",
+            "return !!document.querySelector('a.idp-button')",
+        )
+        .await
+    }
+
+    async fn choose_biometrics(&mut self) -> anyhow::Result<()> {
+        let w = self.window()?;
+        let label = format!("Continue with {PROVIDER}");
+        let button = w
+            .client
+            .find(Locator::XPath(&format!(
+                "//a[@class='idp-button' and normalize-space(.)='{label}']"
+            )))
+            .await
+            .with_context(|| format!("the login page has no \"{label}\" button"))?;
+        button.click().await?;
+        let idp = self.target.idp_url.clone();
+        self.wait_for(
+            "the IdP's login page",
+            &format!(
+                "return location.href.startsWith({}) && !!document.querySelector('#s-identifier.on')",
+                js_string(&format!("{idp}/cis/login/"))
+            ),
+        )
+        .await
+    }
+
+    /// Types into a field and presses a button.
+    async fn fill(&self, field: &str, text: &str, button: &str) -> anyhow::Result<()> {
+        let w = self.window()?;
+        let input = w.client.find(Locator::Id(field)).await?;
+        input.clear().await?;
+        input.send_keys(text).await?;
+        w.client.find(Locator::Id(button)).await?.click().await?;
+        Ok(())
+    }
+
+    async fn enter_identifier(&mut self, next: NextStep) -> anyhow::Result<()> {
+        let id = self
+            .identifier
+            .clone()
+            .ok_or_else(|| anyhow!("no actor opened the login"))?;
+        self.fill("identifier", &id, "identifier-submit").await?;
+        let step = self
+            .settled("the identifier's answer", "identifier")
+            .await?;
+        let got = match step.as_str() {
+            "otp" => NextStep::Otp,
+            "passkey" => NextStep::Passkey,
+            other => bail!("the page asks for {other}"),
+        };
+        ensure!(got == next, "the page asks for {got:?}, not {next:?}");
+        Ok(())
+    }
+
+    async fn read_otp(&mut self) -> anyhow::Result<()> {
+        let id = self.identifier.clone().unwrap_or_default();
+        let code = latest_code(&self.http, &self.target.idp_url, &id).await?;
+        self.fill("otp", &code, "otp-submit").await?;
+        self.settled("the code's answer", "otp").await?;
+        Ok(())
+    }
+
+    /// Waits until the page shows a step other than `from` (or an error), and, where it asks
+    /// for a passkey on a device without a user-verifying platform authenticator, until it
+    /// shows the QR code it opens by itself. Returns the step.
+    async fn settled(&self, what: &str, from: &str) -> anyhow::Result<String> {
+        let wait = format!("return S.step !== {} ? S.step : null", js_string(from));
+        let step = self.wait_value(what, &wait).await?;
+        let step = step.as_str().unwrap_or_default().to_owned();
+        let device = self.current.as_ref().map(|c| c.device.clone());
+        let uvpa = device
+            .and_then(|d| self.devices.get(&d))
+            .is_some_and(|d| d.config().is_uv_platform());
+        let qr_enabled = self
+            .window()?
+            .client
+            .execute("return S.qr_enabled === true", vec![]);
+        if matches!(step.as_str(), "register" | "passkey") && !uvpa && qr_enabled.await? == true {
+            self.wait_for("the QR code", QR_SHOWN).await?;
+        }
+        Ok(step)
+    }
+
+    async fn passkey(&mut self, device: &str, button: &str) -> anyhow::Result<()> {
+        let on = self
+            .current
+            .as_ref()
+            .ok_or_else(|| anyhow!("no browser window is open"))?;
+        ensure!(
+            on.device == device,
+            "the browser driver signs in with the authenticator of the browser's own device \
+             ({}), not the {device}'s",
+            on.device
+        );
+        on.window
+            .client
+            .find(Locator::Id(button))
+            .await?
+            .click()
+            .await?;
+        self.back_to_the_app().await?;
+        if let Some(on) = self.current.take() {
+            let r = self.sync(&on).await;
+            self.current = Some(on);
+            r?;
+        }
+        Ok(())
+    }
+
+    /// The desktop shows a QR code (or is asked to: "Use another device"); the phone, a
+    /// window of its own, reads it from a screenshot, opens its URL and runs the ceremony;
+    /// the desktop's page, polling, continues to Cognito and the app.
+    async fn continue_on_phone(&mut self, device: &str) -> anyhow::Result<()> {
+        let shown = self.window()?.client.execute(QR_SHOWN, vec![]).await?;
+        if shown != true {
+            let w = self.window()?;
+            w.client
+                .find(Locator::Id("other-device"))
+                .await?
+                .click()
+                .await?;
+            self.wait_for("the QR code", QR_SHOWN).await?;
+        }
+        let png = self.window()?.screenshot().await?;
+        let url = read_qr(&png).context("the phone's camera, pointed at the desktop")?;
+        let phone = self.open_window(device).await?;
+        let r = phone_ceremony(&phone.window, &url).await;
+        self.put_away(phone).await?;
+        r?;
+        self.back_to_the_app().await
+    }
+
+    /// Follows the page to the app's callback (the app is not running: the URL is enough).
+    async fn back_to_the_app(&mut self) -> anyhow::Result<()> {
+        let w = self.window()?;
+        let callback = js_string(CALLBACK);
+        let wait = format!("return location.href.startsWith({callback}) ? location.href : null");
+        let deadline = Instant::now() + PAGE_TIMEOUT;
+        loop {
+            // A failed navigation (nothing listens at the callback) leaves no script context
+            // to ask: WebDriver's current URL is the one it tried.
+            let url = w.client.current_url().await?;
+            if url.as_str().starts_with(CALLBACK) {
+                return self.app.arrived(url.as_str());
+            }
+            if let Ok(v) = w.client.execute(&wait, vec![]).await
+                && let Some(u) = v.as_str()
+            {
+                return self.app.arrived(u);
+            }
+            page_error(w).await?;
+            if Instant::now() > deadline {
+                bail!("the browser did not get back to the app (at {url})");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn wait_for(&self, what: &str, predicate: &str) -> anyhow::Result<()> {
+        let wait = format!("{{ const ok = (() => {{ {predicate} }})(); return ok ? true : null }}");
+        self.wait_value(what, &wait).await.map(drop)
+    }
+
+    /// Polls `script` until it returns something other than null; a message in the page's
+    /// error line ends the wait with that message.
+    async fn wait_value(&self, what: &str, script: &str) -> anyhow::Result<Value> {
+        wait_value(self.window()?, what, script).await
+    }
+}
+
+/// The desktop page shows a QR image that has loaded.
+const QR_SHOWN: &str = "const q = document.getElementById('qr'), i = document.getElementById('qr-img'); \
+     return !!(q && !q.hidden && i && i.getAttribute('src') && i.complete && i.naturalWidth > 0)";
+
+/// On the phone: the QR's URL, "Continue with a passkey", the ceremony, "Done".
+async fn phone_ceremony(phone: &Window, url: &str) -> anyhow::Result<()> {
+    phone.client.goto(url).await?;
+    let ready =
+        "const b = document.getElementById('phone-continue'); return b && !b.hidden ? true : null";
+    wait_value(phone, "the phone's page", ready).await?;
+    phone
+        .client
+        .find(Locator::Id("phone-continue"))
+        .await?
+        .click()
+        .await?;
+    let done = "const s = document.getElementById('status').textContent; \
+                return s.startsWith('Done') ? s : null";
+    wait_value(phone, "the phone's ceremony", done).await?;
+    Ok(())
+}
+
+async fn wait_value(w: &Window, what: &str, script: &str) -> anyhow::Result<Value> {
+    let deadline = Instant::now() + PAGE_TIMEOUT;
+    loop {
+        let v = w.client.execute(script, vec![]).await;
+        if let Ok(v) = v
+            && !v.is_null()
+        {
+            return Ok(v);
+        }
+        page_error(w).await?;
+        if Instant::now() > deadline {
+            let url = w.client.current_url().await?;
+            bail!("waited {PAGE_TIMEOUT:?} for {what} (the browser is at {url})");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Fails with the page's error line, when it shows one.
+async fn page_error(w: &Window) -> anyhow::Result<()> {
+    let script = "const e = document.getElementById('error'); return e ? e.textContent : ''";
+    if let Ok(Value::String(e)) = w.client.execute(script, vec![]).await
+        && !e.trim().is_empty()
+    {
+        bail!("the page shows: {}", e.trim());
+    }
+    Ok(())
+}
+
+/// A JavaScript string literal.
+fn js_string(s: &str) -> String {
+    Value::String(s.to_owned()).to_string()
+}
