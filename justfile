@@ -19,6 +19,29 @@ lint:
 test: setup lint
     cargo nextest run --workspace --no-fail-fast
 
+# Every scenario through Chromium (the browser driver); ARGS go to `harness run` (e.g. --junit e2e.xml).
+e2e *ARGS:
+    cargo run -q -p harness -- run --driver browser {{ARGS}}
+
+# Review scenario snapshots: shows changed transcripts as diffs; then `just snapshots accept|reject`.
+snapshots ACTION="review":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    dir=scenarios/snapshots
+    case "{{ACTION}}" in
+      review)
+        rm -f "$dir"/*.snap.new
+        INSTA_UPDATE=new INSTA_FORCE_PASS=1 cargo nextest run -p harness --test scenarios \
+          -E 'test(=scenarios)' --no-fail-fast --status-level fail
+        shopt -s nullglob; new=("$dir"/*.snap.new)
+        if [ ${#new[@]} -eq 0 ]; then echo "snapshots: no changes"; exit 0; fi
+        for f in "${new[@]}"; do diff -u "${f%.new}" "$f" || true; done
+        echo "snapshots: ${#new[@]} changed; \`just snapshots accept\` or \`just snapshots reject\`" ;;
+      accept) for f in "$dir"/*.snap.new; do [ -e "$f" ] && mv "$f" "${f%.new}"; done; echo accepted ;;
+      reject) rm -f "$dir"/*.snap.new; echo rejected ;;
+      *) echo "just snapshots [review|accept|reject]" >&2; exit 2 ;;
+    esac
+
 # Criterion benchmarks (ceremony verification, the Cognito API). See BENCHMARKS.md.
 bench *ARGS:
     cargo bench -p benches {{ARGS}}

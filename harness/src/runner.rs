@@ -19,10 +19,12 @@ pub const START_MILLIS: i64 = 1_767_225_600_000;
 
 const LAMBDA_ARN: &str = "arn:aws:lambda:us-east-1:000000000000:function:scenario-pre-sign-up";
 
-/// Where to run: a fresh emulator per scenario, or a running one (reset before each).
+/// Where to run: a fresh emulator per scenario (with the default config, or another), or a
+/// running one (reset before each).
 #[derive(Debug, Clone)]
 pub enum Emulator {
     Spawn,
+    SpawnWith(Box<emulator::Config>),
     Url { cognito: String, idp: String },
 }
 
@@ -68,7 +70,11 @@ pub async fn run(
     let started = Instant::now();
     let (running, target) = match emulator {
         Emulator::Spawn => {
-            let (r, t) = spawn(scenario).await?;
+            let (r, t) = spawn(scenario, emulator::Config::default_config()).await?;
+            (Some(r), t)
+        }
+        Emulator::SpawnWith(config) => {
+            let (r, t) = spawn(scenario, (**config).clone()).await?;
             (Some(r), t)
         }
         Emulator::Url { cognito, idp } => (None, remote(scenario, cognito, idp).await?),
@@ -99,8 +105,11 @@ pub async fn run(
     })
 }
 
-async fn spawn(scenario: &Scenario) -> anyhow::Result<(emulator::Running, Target)> {
-    let mut config = emulator::Config::default_config().with_ephemeral_ports();
+async fn spawn(
+    scenario: &Scenario,
+    config: emulator::Config,
+) -> anyhow::Result<(emulator::Running, Target)> {
+    let mut config = config.with_ephemeral_ports();
     config.seed = Some(scenario.seed);
     if let Some(path) = scenario.lambda_path() {
         ensure!(path.is_file(), "no Lambda handler at {}", path.display());

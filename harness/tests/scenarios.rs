@@ -58,6 +58,36 @@ fn scenarios() {
     });
 }
 
+/// A claim mapped differently in the config (here `email_verified` from the IdP's claim)
+/// changes the transcript in that claim's line and nowhere else: what a snapshot diff shows.
+#[test]
+fn a_changed_claim_mapping_shows_as_one_changed_line() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/register.toml");
+    let scenario = Scenario::load(&path).unwrap();
+    let mut config = emulator::Config::default_config();
+    let mapping = &mut config.cognito.pools[0].identity_providers[0].attribute_mapping;
+    mapping.insert("email_verified".into(), "email_verified".into());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let changed = rt
+        .block_on(runner::run(
+            &scenario,
+            &Emulator::SpawnWith(Box::new(config)),
+            DriverKind::Http,
+        ))
+        .unwrap();
+    let default = run(&path, DriverKind::Http);
+    let diff = similar::TextDiff::from_lines(&default.transcript, &changed.transcript);
+    let changes: Vec<String> = diff
+        .iter_all_changes()
+        .filter(|c| c.tag() != similar::ChangeTag::Equal)
+        .map(|c| format!("{}{}", c.tag(), c.value()))
+        .collect();
+    assert_eq!(
+        changes,
+        ["-  email_verified = false\n", "+  email_verified = true\n"]
+    );
+}
+
 /// Needs `chromium` and `chromium-driver` (`.ci/run` installs them).
 #[test]
 fn scenarios_in_chromium_give_the_http_drivers_transcripts() {
