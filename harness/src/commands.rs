@@ -8,7 +8,7 @@ use anyhow::{Context as _, anyhow, bail};
 use clap::Args;
 
 use crate::cli::{DeviceArgs, Preset};
-use crate::driver::http::HttpDriver;
+use crate::driver::Driver;
 use crate::driver::{DriverKind, Target};
 use crate::runner::{self, Emulator};
 use crate::scenario::{Actor, NextStep, Scenario, Step};
@@ -47,6 +47,10 @@ pub struct LoginArgs {
     /// A device file holding the user's passkey (created when missing, updated after).
     #[arg(long)]
     pub device: Option<PathBuf>,
+    /// `browser`: the same sign-in in Chromium, the device's passkeys injected into its
+    /// virtual authenticator.
+    #[arg(long, value_enum, default_value = "http")]
+    pub driver: DriverKind,
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -214,7 +218,17 @@ async fn sign_in(args: &LoginArgs, target: Target) -> anyhow::Result<serde_json:
         )
         .map_err(|e| anyhow!("{e}"))?,
     };
-    let mut driver = HttpDriver::new(target, &scenario)?;
+    let mut driver = Driver::new(args.driver, target, &scenario).await?;
+    let r = sign_in_with(&mut driver, device, device_args.as_ref()).await;
+    driver.close().await;
+    r
+}
+
+async fn sign_in_with(
+    driver: &mut Driver,
+    device: crate::authenticator::VirtualAuthenticator,
+    device_args: Option<&DeviceArgs>,
+) -> anyhow::Result<serde_json::Value> {
     driver.insert_device("device", device);
     driver
         .step(&Step::OpenLogin {
@@ -234,8 +248,12 @@ async fn sign_in(args: &LoginArgs, target: Target) -> anyhow::Result<serde_json:
             .await
             .with_context(|| format!("the user {}", s.title()))?;
     }
-    if let (Some(d), Some(dev)) = (&device_args, driver.take_device("device")) {
+    if let (Some(d), Some(dev)) = (device_args, driver.take_device("device").await?) {
         crate::cli::save(d, &dev)?;
     }
-    driver.app.tokens.take().ok_or_else(|| anyhow!("no tokens"))
+    driver
+        .app()
+        .tokens
+        .clone()
+        .ok_or_else(|| anyhow!("no tokens"))
 }

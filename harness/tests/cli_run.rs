@@ -250,3 +250,71 @@ fn login_prints_cognito_tokens() {
         "{saved}"
     );
 }
+
+/// A passkey made by the harness's own authenticator (saved in the device file) signs in
+/// through Chromium's WebAuthn stack, injected into its virtual authenticator as PKCS#8; read
+/// back into the file (with Chromium's signature counter), it signs in without a browser
+/// again. The laptop counts signatures as Chromium does: a device that always reports zero
+/// would look cloned to the IdP after Chromium counted. Needs `chromium-driver`.
+#[test]
+fn a_passkey_from_the_device_file_signs_in_through_chromium() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let config = emulator::Config::default_config().with_ephemeral_ports();
+    let running = rt.block_on(emulator::start(config)).unwrap();
+    let (cognito, idp) = (
+        running.cognito_url.clone(),
+        running.idp_url.clone().unwrap(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let device = dir.path().join("laptop.json");
+    let init = harness(&[
+        "authenticator",
+        "init",
+        "--device",
+        device.to_str().unwrap(),
+    ]);
+    assert!(init.status.success(), "{}", text(&init.stderr));
+    let mut file: Value = serde_json::from_str(&std::fs::read_to_string(&device).unwrap()).unwrap();
+    file["config"]["counter"] = "per-credential".into();
+    std::fs::write(&device, file.to_string()).unwrap();
+    let login = |driver: &str| {
+        let out = harness(&[
+            "login",
+            "--email",
+            "fay@example.com",
+            "--device",
+            device.to_str().unwrap(),
+            "--driver",
+            driver,
+            "--url",
+            &cognito,
+            "--idp-url",
+            &idp,
+        ]);
+        assert!(out.status.success(), "{driver}: {}", text(&out.stderr));
+        claims(&out.stdout)
+    };
+    let signed_up = login("http");
+    let in_chromium = login("browser");
+    let again = login("http");
+    assert_eq!(signed_up["sub"], in_chromium["sub"]);
+    assert_eq!(signed_up["sub"], again["sub"]);
+    let count = |name: &str| {
+        let j: Value = rt
+            .block_on(async {
+                reqwest::get(format!("{cognito}/_emulator/journal?name={name}"))
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+            })
+            .unwrap();
+        j["events"].as_array().unwrap().len()
+    };
+    assert_eq!(count("otp.sent"), 1);
+    assert_eq!(count("webauthn.registered"), 1);
+    assert_eq!(count("webauthn.authenticated"), 2);
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&device).unwrap()).unwrap();
+    assert_eq!(saved["credentials"].as_array().map(Vec::len), Some(1));
+    rt.block_on(running.stop());
+}

@@ -14,7 +14,8 @@ use serde_json::Value;
 use self::app::App;
 use self::browser::BrowserDriver;
 use self::http::HttpDriver;
-use crate::scenario::{Scenario, Step};
+use crate::authenticator::VirtualAuthenticator;
+use crate::scenario::{NextStep, Scenario, Step};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DriverKind {
@@ -49,6 +50,33 @@ impl Driver {
         match self {
             Self::Http(d) => d.step(step).await,
             Self::Browser(d) => d.step(step).await,
+        }
+    }
+
+    /// Types the identifier; returns what the page asks for next.
+    pub async fn identify(&mut self) -> anyhow::Result<NextStep> {
+        match self {
+            Self::Http(d) => d.identify().await,
+            Self::Browser(d) => d.identify().await,
+        }
+    }
+
+    /// Puts a device (e.g. loaded from a device file) in the user's hands.
+    pub fn insert_device(&mut self, name: &str, device: VirtualAuthenticator) {
+        match self {
+            Self::Http(d) => d.insert_device(name, device),
+            Self::Browser(d) => d.insert_device(name, device),
+        }
+    }
+
+    /// The device back, with the passkeys it holds now.
+    pub async fn take_device(
+        &mut self,
+        name: &str,
+    ) -> anyhow::Result<Option<VirtualAuthenticator>> {
+        match self {
+            Self::Http(d) => Ok(d.take_device(name)),
+            Self::Browser(d) => d.take_device(name).await,
         }
     }
 

@@ -193,6 +193,13 @@ impl BrowserDriver {
     }
 
     async fn enter_identifier(&mut self, next: NextStep) -> anyhow::Result<()> {
+        let got = self.identify().await?;
+        ensure!(got == next, "the page asks for {got:?}, not {next:?}");
+        Ok(())
+    }
+
+    /// Types the identifier and presses Continue; returns what the page asks for next.
+    pub async fn identify(&mut self) -> anyhow::Result<NextStep> {
         let id = self
             .identifier
             .clone()
@@ -201,13 +208,27 @@ impl BrowserDriver {
         let step = self
             .settled("the identifier's answer", "identifier")
             .await?;
-        let got = match step.as_str() {
-            "otp" => NextStep::Otp,
-            "passkey" => NextStep::Passkey,
+        match step.as_str() {
+            "otp" => Ok(NextStep::Otp),
+            "passkey" => Ok(NextStep::Passkey),
             other => bail!("the page asks for {other}"),
-        };
-        ensure!(got == next, "the page asks for {got:?}, not {next:?}");
-        Ok(())
+        }
+    }
+
+    /// Puts a device (e.g. loaded from a device file) in the user's hands.
+    pub fn insert_device(&mut self, name: &str, device: VirtualAuthenticator) {
+        self.devices.insert(name.to_owned(), device);
+    }
+
+    /// The device back, with the passkeys its open window holds.
+    pub async fn take_device(
+        &mut self,
+        name: &str,
+    ) -> anyhow::Result<Option<VirtualAuthenticator>> {
+        if let Some(on) = self.current.take_if(|on| on.device == name) {
+            self.put_away(on).await?;
+        }
+        Ok(self.devices.remove(name))
     }
 
     async fn read_otp(&mut self) -> anyhow::Result<()> {
