@@ -1,10 +1,11 @@
 //! `harness run --driver browser` leaves no chromedriver or Chromium process behind: not when a
 //! scenario fails, not when the run is interrupted (SIGINT) in the middle of a flow. Every
 //! process the run starts inherits a marker in its environment; after the run, no live
-//! process carries it. Needs `chromium` and `chromium-driver`.
+//! process carries it, and the run's temporary directory (Chromium's profiles) is empty.
+//! Needs `chromium` and `chromium-driver`.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -14,11 +15,13 @@ fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn spawn(args: &[&str], mark: &str) -> Child {
+/// The harness with the marker, and its temporary files (Chromium's profiles) in `tmp`.
+fn spawn(args: &[&str], mark: &str, tmp: &Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_harness"))
         .current_dir(workspace())
         .args(args)
         .env(MARK, mark)
+        .env("TMPDIR", tmp)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -69,6 +72,14 @@ fn left_behind(mark: &str) -> Vec<(u32, String)> {
     }
 }
 
+/// What the run left in its temporary directory (Chromium's profiles are removed).
+fn leftover_files(tmp: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(tmp)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect()
+}
+
 fn mark() -> String {
     format!("{}-{}", std::process::id(), uuid::Uuid::new_v4())
 }
@@ -85,9 +96,11 @@ fn a_failing_scenario_leaves_no_browser_behind() {
     let file = dir.path().join("failing.toml");
     std::fs::write(&file, failing).unwrap();
     let mark = mark();
+    let tmp = tempfile::tempdir().unwrap();
     let child = spawn(
         &["run", file.to_str().unwrap(), "--driver", "browser"],
         &mark,
+        tmp.path(),
     );
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -97,14 +110,17 @@ fn a_failing_scenario_leaves_no_browser_behind() {
         "{stdout}"
     );
     assert_eq!(left_behind(&mark), vec![]);
+    assert_eq!(leftover_files(tmp.path()), Vec::<PathBuf>::new());
 }
 
 #[test]
 fn an_interrupted_run_leaves_no_browser_behind() {
     let mark = mark();
+    let tmp = tempfile::tempdir().unwrap();
     let mut child = spawn(
         &["run", "scenarios/qr-fallback.toml", "--driver", "browser"],
         &mark,
+        tmp.path(),
     );
     // Mid-flow: once Chromium runs (the mark reaches it through chromedriver).
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -117,7 +133,12 @@ fn an_interrupted_run_leaves_no_browser_behind() {
         assert!(child.try_wait().unwrap().is_none(), "the run ended early");
         std::thread::sleep(Duration::from_millis(50));
     }
-    std::thread::sleep(Duration::from_millis(500));
+    // Into the flow (the scenario takes several seconds in Chromium).
+    std::thread::sleep(Duration::from_millis(2000));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the run ended before the interrupt"
+    );
     let pid = rustix::process::Pid::from_child(&child);
     rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
     let out = child.wait_with_output().unwrap();
@@ -125,4 +146,5 @@ fn an_interrupted_run_leaves_no_browser_behind() {
     assert!(!out.status.success(), "{stderr}");
     assert!(stderr.contains("interrupted by SIGINT"), "{stderr}");
     assert_eq!(left_behind(&mark), vec![]);
+    assert_eq!(leftover_files(tmp.path()), Vec::<PathBuf>::new());
 }

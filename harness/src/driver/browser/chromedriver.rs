@@ -7,6 +7,7 @@
 use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
@@ -24,11 +25,14 @@ fn binary(var: &str, default: &str) -> PathBuf {
     std::env::var_os(var).map_or_else(|| PathBuf::from(default), PathBuf::from)
 }
 
-/// A running chromedriver on a loopback port.
+/// A running chromedriver on a loopback port, and the directory of its windows' profiles
+/// (removed after the processes are killed, so no Chromium writes into it while it goes).
 #[derive(Debug)]
 pub struct Chromedriver {
     child: Child,
     url: String,
+    profiles: tempfile::TempDir,
+    windows: AtomicUsize,
 }
 
 impl Chromedriver {
@@ -44,7 +48,15 @@ impl Chromedriver {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
+        let profiles = tempfile::Builder::new()
+            .prefix("harness-chromium-")
+            .tempdir()?;
+        // Chromium's own temporary files (shared memory, scoped dirs) go there too: a killed
+        // Chromium does not remove them.
+        let tmp = profiles.path().join("tmp");
+        std::fs::create_dir(&tmp)?;
         let child = Command::new(&exe)
+            .env("TMPDIR", &tmp)
             .arg(format!("--port={port}"))
             .arg("--allowed-ips=127.0.0.1")
             .stdin(Stdio::null())
@@ -56,6 +68,8 @@ impl Chromedriver {
         let driver = Self {
             child,
             url: format!("http://127.0.0.1:{port}"),
+            profiles,
+            windows: AtomicUsize::new(0),
         };
         driver.wait_ready().await?;
         Ok(driver)
@@ -81,9 +95,8 @@ impl Chromedriver {
     /// A new Chromium window (its own session and profile: no cookies) holding one virtual
     /// authenticator configured like `config`.
     pub async fn window(&self, config: &AuthenticatorConfig) -> anyhow::Result<Window> {
-        let profile = tempfile::Builder::new()
-            .prefix("harness-chromium-")
-            .tempdir()?;
+        let n = self.windows.fetch_add(1, Ordering::Relaxed);
+        let profile = self.profiles.path().join(format!("window-{n}"));
         let args = vec![
             "--headless=new".to_owned(),
             "--no-sandbox".to_owned(),
@@ -94,7 +107,7 @@ impl Chromedriver {
             "--disable-component-update".to_owned(),
             "--disable-sync".to_owned(),
             "--window-size=1024,900".to_owned(),
-            format!("--user-data-dir={}", profile.path().display()),
+            format!("--user-data-dir={}", profile.display()),
         ];
         let mut options = json!({"args": args});
         let chromium = binary("CHROMIUM", CHROMIUM);
@@ -115,7 +128,6 @@ impl Chromedriver {
         let mut window = Window {
             client,
             authenticator: String::new(),
-            _profile: profile,
         };
         let id = window
             .webauthn(Method::Post, "authenticator", Some(options_for(config)))
@@ -193,7 +205,6 @@ impl WebDriverCompatibleCommand for WebAuthnCommand {
 pub struct Window {
     pub client: fantoccini::Client,
     authenticator: String,
-    _profile: tempfile::TempDir,
 }
 
 impl Window {
@@ -228,7 +239,7 @@ impl Window {
         Ok(v.as_array().cloned().unwrap_or_default())
     }
 
-    /// Ends the session (chromedriver closes Chromium); the profile directory is removed.
+    /// Ends the session (chromedriver closes Chromium).
     pub async fn close(self) {
         let path = format!("authenticator/{}", self.authenticator);
         let _ = self.webauthn(Method::Delete, &path, None).await;

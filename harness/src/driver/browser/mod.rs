@@ -108,7 +108,10 @@ impl BrowserDriver {
             .ok_or_else(|| anyhow!("unknown device {device}"))?;
         let window = self.chromedriver.window(d.config()).await?;
         for c in d.credentials() {
-            window.add_credential(c.to_webdriver()).await?;
+            if let Err(e) = window.add_credential(c.to_webdriver()).await {
+                window.close().await;
+                return Err(e.context(format!("injecting the {device}'s passkeys")));
+            }
         }
         Ok(OnDevice {
             device: device.to_owned(),
