@@ -152,7 +152,12 @@ async fn interrupted() -> &'static str {
 
 pub fn login(args: &LoginArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let rt = runtime()?;
-    let tokens = rt.block_on(login_async(args))?;
+    let tokens = rt.block_on(async {
+        tokio::select! {
+            r = login_async(args) => r,
+            signal = interrupted() => bail!("interrupted by {signal}"),
+        }
+    })?;
     writeln!(out, "{}", serde_json::to_string_pretty(&tokens)?)?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Runs a scenario: an emulator spawned in-process (seeded, manual clock, ephemeral ports) or
-//! one given by URL (reset first), the preconditions, each step through the http driver with
-//! the journal's events since the previous step, then the expectations. The verdict accounts
+//! one given by URL (reset first), the preconditions, each step through the chosen driver
+//! (each bounded in time) with the journal's events since the previous step, then the
+//! expectations. The verdict accounts
 //! for scenarios that document a known failure.
 
 use std::sync::Arc;
@@ -16,6 +17,9 @@ use crate::transcript::Transcript;
 
 /// The emulator's clock in spawned runs: 2026-01-01T00:00:00Z, whatever the real time.
 pub const START_MILLIS: i64 = 1_767_225_600_000;
+
+/// The longest a step may take (a browser step waits for several pages, each bounded too).
+const STEP_TIMEOUT: Duration = Duration::from_secs(90);
 
 const LAMBDA_ARN: &str = "arn:aws:lambda:us-east-1:000000000000:function:scenario-pre-sign-up";
 
@@ -166,7 +170,8 @@ async fn drive(scenario: &Scenario, target: Target, kind: DriverKind) -> anyhow:
     let idp_url = target.idp_url.clone();
     let mut driver = Driver::new(kind, target, scenario).await?;
     let r = drive_with(scenario, &mut driver, &cognito_url, &idp_url).await;
-    driver.close().await;
+    // Closing saves nothing a scenario needs: bounded, and dropping kills what is left.
+    let _ = tokio::time::timeout(STEP_TIMEOUT, driver.close()).await;
     r
 }
 
@@ -190,7 +195,12 @@ async fn drive_with(
     t.section("preconditions", &events, None);
     let mut failure = None;
     for (i, step) in scenario.steps.iter().enumerate() {
-        let r = driver.step(step).await;
+        let r = match tokio::time::timeout(STEP_TIMEOUT, driver.step(step)).await {
+            Ok(r) => r,
+            Err(_) => Err(anyhow::anyhow!(
+                "the step took longer than {STEP_TIMEOUT:?}"
+            )),
+        };
         let events = driver.app().cognito.journal_after(seq).await?;
         seq = last_seq(&events).max(seq);
         let err = r.err().map(|e| format!("{e:#}"));

@@ -1,11 +1,11 @@
 //! chromedriver and the Chromium windows it drives: the driver runs in its own process group
-//! (killed with everything it started when [`Chromedriver`] is dropped, also on a failed or
-//! interrupted run); each [`Window`] is a WebDriver session with its own profile directory and
+//! under a shell watchdog (the group is killed when [`Chromedriver`] is dropped, and by the
+//! watchdog when the harness dies without dropping it); each [`Window`] is a WebDriver session with its own profile directory and
 //! one virtual authenticator (WebDriver's WebAuthn extension commands, which fantoccini does
 //! not wrap: [`WebAuthnCommand`]).
 
 use std::os::unix::process::CommandExt as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -35,6 +35,13 @@ pub struct Chromedriver {
     windows: AtomicUsize,
 }
 
+/// Runs chromedriver (`$0 "$@"`) in the shell's process group and kills the whole group when
+/// chromedriver exits or when the harness goes, however it goes: the harness holds the write
+/// end of the shell's stdin, so its death (even SIGKILL, or a test runner cancelling a test)
+/// is an end of file here.
+const WATCHDOG: &str =
+    r#"exec 3<&0; "$0" "$@" 3<&- & d=$!; { read -r _ <&3; kill -9 0; } & wait "$d"; kill -9 0"#;
+
 impl Chromedriver {
     pub async fn start() -> anyhow::Result<Self> {
         let exe = binary("CHROMEDRIVER", CHROMEDRIVER);
@@ -45,51 +52,35 @@ impl Chromedriver {
                 exe.display()
             );
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let profiles = tempfile::Builder::new()
-            .prefix("harness-chromium-")
-            .tempdir()?;
+        sweep_stale_roots();
+        let profiles = tempfile::Builder::new().prefix(ROOT_PREFIX).tempdir()?;
         // Chromium's own temporary files (shared memory, scoped dirs) go there too: a killed
         // Chromium does not remove them.
-        let tmp = profiles.path().join("tmp");
-        std::fs::create_dir(&tmp)?;
-        let child = Command::new(&exe)
-            .env("TMPDIR", &tmp)
-            .arg(format!("--port={port}"))
-            .arg("--allowed-ips=127.0.0.1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .with_context(|| format!("starting {}", exe.display()))?;
-        let driver = Self {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-            profiles,
-            windows: AtomicUsize::new(0),
-        };
-        driver.wait_ready().await?;
-        Ok(driver)
-    }
-
-    async fn wait_ready(&self) -> anyhow::Result<()> {
-        let http = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Ok(r) = http.get(format!("{}/status", self.url)).send().await {
-                let v: Value = r.json().await.unwrap_or(Value::Null);
-                if v["value"]["ready"] == true {
-                    return Ok(());
+        std::fs::create_dir(profiles.path().join("tmp"))?;
+        // The free port is found before chromedriver binds it: another process may take it
+        // in between, so a driver that exits at once is tried again on another port.
+        let mut last = anyhow!("chromedriver did not start");
+        for _ in 0..3 {
+            let (mut child, url) = spawn(&exe, profiles.path())?;
+            match wait_ready(&mut child, &url, profiles.path()).await {
+                Ok(()) => {
+                    // Whose root this is, for the sweep of a later run.
+                    let pid = child.id().to_string();
+                    std::fs::write(profiles.path().join("watchdog.pid"), pid)?;
+                    return Ok(Self {
+                        child,
+                        url,
+                        profiles,
+                        windows: AtomicUsize::new(0),
+                    });
+                }
+                Err(e) => {
+                    kill_group(&mut child);
+                    last = e;
                 }
             }
-            if Instant::now() > deadline {
-                bail!("chromedriver did not answer on {} within 20 s", self.url);
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        Err(last)
     }
 
     /// A new Chromium window (its own session and profile: no cookies) holding one virtual
@@ -114,9 +105,12 @@ impl Chromedriver {
         if chromium.exists() {
             options["binary"] = json!(chromium);
         }
+        // Bounds on what WebDriver waits for by itself (the defaults are minutes).
+        let timeouts = json!({"pageLoad": 30_000, "script": 30_000});
         let caps = serde_json::Map::from_iter([
             ("browserName".to_owned(), json!("chrome")),
             ("goog:chromeOptions".to_owned(), options),
+            ("timeouts".to_owned(), timeouts),
         ]);
         let client = fantoccini::ClientBuilder::new(
             hyper_util::client::legacy::connect::HttpConnector::new(),
@@ -140,13 +134,104 @@ impl Chromedriver {
     }
 }
 
+const ROOT_PREFIX: &str = "harness-chromium-";
+
+/// Whether the process is alive (the watchdog of a killed group is gone or a zombie).
+fn running(pid: &str) -> bool {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let state = stat
+        .rsplit_once(") ")
+        .and_then(|(_, rest)| rest.chars().next());
+    matches!(state, Some(s) if s != 'Z' && s != 'X')
+}
+
+/// Removes the profile roots of runs that were killed outright (SIGKILL, a test runner
+/// cancelling a test): their watchdog killed Chromium, but nothing removed the directory.
+fn sweep_stale_roots() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if !e.file_name().to_string_lossy().starts_with(ROOT_PREFIX) {
+            continue;
+        }
+        let path = e.path();
+        let pid = std::fs::read_to_string(path.join("watchdog.pid")).unwrap_or_default();
+        if !pid.trim().is_empty() && !running(pid.trim()) {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+}
+
+fn spawn(exe: &Path, root: &Path) -> anyhow::Result<(Child, String)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let log = root.join("chromedriver.log");
+    let child = Command::new("sh")
+        .args(["-c", WATCHDOG])
+        .arg(exe)
+        .arg(format!("--port={port}"))
+        .arg("--allowed-ips=127.0.0.1")
+        .arg(format!("--log-path={}", log.display()))
+        .env("TMPDIR", root.join("tmp"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .with_context(|| format!("starting {} under sh", exe.display()))?;
+    Ok((child, format!("http://127.0.0.1:{port}")))
+}
+
+async fn wait_ready(child: &mut Child, url: &str, root: &Path) -> anyhow::Result<()> {
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(r) = http.get(format!("{url}/status")).send().await {
+            let v: Value = r.json().await.unwrap_or(Value::Null);
+            if v["value"]["ready"] == true {
+                return Ok(());
+            }
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            bail!(
+                "chromedriver exited ({status}) before answering: {}",
+                log_tail(root)
+            );
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "chromedriver did not answer on {url} within 20 s: {}",
+                log_tail(root)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The end of chromedriver's log, for an error message.
+fn log_tail(root: &Path) -> String {
+    let log = std::fs::read_to_string(root.join("chromedriver.log")).unwrap_or_default();
+    let lines: Vec<&str> = log.lines().rev().take(5).collect();
+    if lines.is_empty() {
+        return "its log is empty".into();
+    }
+    lines.into_iter().rev().collect::<Vec<_>>().join(" | ")
+}
+
+/// Kills the watchdog's process group: chromedriver and every Chromium process it started.
+fn kill_group(child: &mut Child) {
+    let pid = rustix::process::Pid::from_child(child);
+    let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 impl Drop for Chromedriver {
-    /// Kills chromedriver's process group: the driver and every Chromium process it started.
+    /// Kills the process group, then (as fields drop) removes the profiles.
     fn drop(&mut self) {
-        let pid = rustix::process::Pid::from_child(&self.child);
-        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        kill_group(&mut self.child);
     }
 }
 
@@ -235,8 +320,10 @@ impl Window {
     /// The authenticator's credentials, private keys included.
     pub async fn credentials(&self) -> anyhow::Result<Vec<Value>> {
         let path = format!("authenticator/{}/credentials", self.authenticator);
-        let v = self.webauthn(Method::Get, &path, None).await?;
-        Ok(v.as_array().cloned().unwrap_or_default())
+        match self.webauthn(Method::Get, &path, None).await? {
+            Value::Array(creds) => Ok(creds),
+            other => bail!("chromedriver's credentials are not a list: {other}"),
+        }
     }
 
     /// Ends the session (chromedriver closes Chromium).

@@ -24,6 +24,8 @@ use crate::scenario::{NextStep, Scenario, Step};
 
 /// How long a page may take to show the result of an action.
 const PAGE_TIMEOUT: Duration = Duration::from_secs(20);
+/// How often a wait looks at the page.
+const POLL: Duration = Duration::from_millis(100);
 
 /// A window and the device it runs on.
 #[derive(Debug)]
@@ -32,6 +34,8 @@ struct OnDevice {
     window: Window,
 }
 
+/// The browser driver: chromedriver, the scenario's devices (their passkeys live here between
+/// windows), and the window of the current sign-in.
 #[derive(Debug)]
 pub struct BrowserDriver {
     target: Target,
@@ -129,6 +133,14 @@ impl BrowserDriver {
         for c in &creds {
             let c = Credential::from_webdriver(c)
                 .map_err(|e| anyhow!("Chromium's credential on the {}: {e}", on.device))?;
+            // WebDriver does not report user names: keep what the device knew.
+            let c = match device.credential(&c.id) {
+                Some(known) => Credential {
+                    sign_count: c.sign_count,
+                    ..known.clone()
+                },
+                None => c,
+            };
             device.import_credential(c);
         }
         Ok(())
@@ -188,11 +200,10 @@ impl BrowserDriver {
     /// Types into a field and presses a button.
     async fn fill(&self, field: &str, text: &str, button: &str) -> anyhow::Result<()> {
         let w = self.window()?;
-        let input = w.client.find(Locator::Id(field)).await?;
+        let input = element(w, field).await?;
         input.clear().await?;
         input.send_keys(text).await?;
-        w.client.find(Locator::Id(button)).await?.click().await?;
-        Ok(())
+        press(w, button).await
     }
 
     async fn enter_identifier(&mut self, next: NextStep) -> anyhow::Result<()> {
@@ -249,16 +260,12 @@ impl BrowserDriver {
         let wait = format!("return S.step !== {} ? S.step : null", js_string(from));
         let step = self.wait_value(what, &wait).await?;
         let step = step.as_str().unwrap_or_default().to_owned();
-        let device = self.current.as_ref().map(|c| c.device.clone());
-        let uvpa = device
-            .and_then(|d| self.devices.get(&d))
-            .is_some_and(|d| d.config().is_uv_platform());
-        let qr_enabled = self
-            .window()?
-            .client
-            .execute("return S.qr_enabled === true", vec![]);
-        if matches!(step.as_str(), "register" | "passkey") && !uvpa && qr_enabled.await? == true {
-            self.wait_for("the QR code", QR_SHOWN).await?;
+        let w = self.window()?;
+        let asks_passkey = matches!(step.as_str(), "register" | "passkey");
+        let qr_enabled = w.client.execute("return S.qr_enabled === true", vec![]);
+        if asks_passkey && qr_enabled.await? == true && !uvpa(w).await? {
+            self.wait_for("the QR code the page opens by itself", QR_SHOWN)
+                .await?;
         }
         Ok(step)
     }
@@ -274,12 +281,7 @@ impl BrowserDriver {
              ({}), not the {device}'s",
             on.device
         );
-        on.window
-            .client
-            .find(Locator::Id(button))
-            .await?
-            .click()
-            .await?;
+        press(&on.window, button).await?;
         self.back_to_the_app().await?;
         if let Some(on) = self.current.take() {
             let r = self.sync(&on).await;
@@ -295,59 +297,69 @@ impl BrowserDriver {
     async fn continue_on_phone(&mut self, device: &str) -> anyhow::Result<()> {
         let shown = self.window()?.client.execute(QR_SHOWN, vec![]).await?;
         if shown != true {
-            let w = self.window()?;
-            w.client
-                .find(Locator::Id("other-device"))
-                .await?
-                .click()
-                .await?;
+            press(self.window()?, "other-device").await?;
             self.wait_for("the QR code", QR_SHOWN).await?;
         }
-        let png = self.window()?.screenshot().await?;
-        let url = read_qr(&png).context("the phone's camera, pointed at the desktop")?;
+        let url = self.scan_qr().await?;
         let phone = self.open_window(device).await?;
-        let r = phone_ceremony(&phone.window, &url).await;
-        self.put_away(phone).await?;
-        r?;
+        let ceremony = phone_ceremony(&phone.window, &url).await;
+        let saved = self.put_away(phone).await;
+        ceremony.context("on the phone")?;
+        saved?;
         self.back_to_the_app().await
+    }
+
+    /// The phone's camera pointed at the desktop until it reads the code (a frame can catch
+    /// the page mid-paint).
+    async fn scan_qr(&self) -> anyhow::Result<String> {
+        let deadline = Instant::now() + PAGE_TIMEOUT;
+        loop {
+            let png = self.window()?.screenshot().await?;
+            match read_qr(&png) {
+                Ok(url) => return Ok(url),
+                Err(e) if Instant::now() > deadline => {
+                    return Err(e.context("the phone's camera, pointed at the desktop"));
+                }
+                Err(_) => tokio::time::sleep(POLL).await,
+            }
+        }
     }
 
     /// Follows the page to the app's callback (the app is not running: the URL is enough).
     async fn back_to_the_app(&mut self) -> anyhow::Result<()> {
         let w = self.window()?;
-        let callback = js_string(CALLBACK);
-        let wait = format!("return location.href.startsWith({callback}) ? location.href : null");
         let deadline = Instant::now() + PAGE_TIMEOUT;
         loop {
-            // A failed navigation (nothing listens at the callback) leaves no script context
-            // to ask: WebDriver's current URL is the one it tried.
+            // A failed navigation (nothing listens at the callback) leaves no page to ask:
+            // WebDriver's current URL is the one it tried.
             let url = w.client.current_url().await?;
             if url.as_str().starts_with(CALLBACK) {
                 return self.app.arrived(url.as_str());
             }
-            if let Ok(v) = w.client.execute(&wait, vec![]).await
-                && let Some(u) = v.as_str()
-            {
-                return self.app.arrived(u);
-            }
             page_error(w).await?;
             if Instant::now() > deadline {
-                bail!("the browser did not get back to the app (at {url})");
+                bail!("the browser did not get back to the app (it is at {url})");
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(POLL).await;
         }
     }
 
     async fn wait_for(&self, what: &str, predicate: &str) -> anyhow::Result<()> {
         let wait = format!("{{ const ok = (() => {{ {predicate} }})(); return ok ? true : null }}");
-        self.wait_value(what, &wait).await.map(drop)
+        wait_value(self.window()?, what, &wait).await.map(drop)
     }
 
-    /// Polls `script` until it returns something other than null; a message in the page's
-    /// error line ends the wait with that message.
     async fn wait_value(&self, what: &str, script: &str) -> anyhow::Result<Value> {
         wait_value(self.window()?, what, script).await
     }
+}
+
+/// What the page's script asks Chromium before it opens a QR code by itself.
+async fn uvpa(w: &Window) -> anyhow::Result<bool> {
+    let script = "const done = arguments[arguments.length - 1]; \
+        PublicKeyCredential.isUserVerifyingPlatformAuthenticatorAvailable().then(done, () => done(false));";
+    let v = w.client.execute_async(script, vec![]).await?;
+    Ok(v == true)
 }
 
 /// The desktop page shows a QR image that has loaded.
@@ -360,34 +372,64 @@ async fn phone_ceremony(phone: &Window, url: &str) -> anyhow::Result<()> {
     let ready =
         "const b = document.getElementById('phone-continue'); return b && !b.hidden ? true : null";
     wait_value(phone, "the phone's page", ready).await?;
-    phone
-        .client
-        .find(Locator::Id("phone-continue"))
-        .await?
-        .click()
-        .await?;
+    press(phone, "phone-continue").await?;
     let done = "const s = document.getElementById('status').textContent; \
                 return s.startsWith('Done') ? s : null";
     wait_value(phone, "the phone's ceremony", done).await?;
     Ok(())
 }
 
+/// Polls `script` until it returns something other than null. A message in the page's error
+/// line ends the wait with that message; a timeout names the page and the script's last error.
 async fn wait_value(w: &Window, what: &str, script: &str) -> anyhow::Result<Value> {
+    // One round trip per poll: the page's error line and the script's value together.
+    let poll = format!(
+        "const e = document.getElementById('error'); \
+         const error = e ? e.textContent.trim() : ''; \
+         return {{error, value: (() => {{ {script} }})()}};"
+    );
     let deadline = Instant::now() + PAGE_TIMEOUT;
+    let mut last: Option<String>;
     loop {
-        let v = w.client.execute(script, vec![]).await;
-        if let Ok(v) = v
-            && !v.is_null()
-        {
-            return Ok(v);
+        match w.client.execute(&poll, vec![]).await {
+            Ok(v) if v["error"].as_str().is_some_and(|e| !e.is_empty()) => {
+                bail!(
+                    "the page shows: {}",
+                    v["error"].as_str().unwrap_or_default()
+                );
+            }
+            Ok(v) if !v["value"].is_null() => return Ok(v["value"].clone()),
+            Ok(_) => last = None,
+            // Between two pages there is no document to ask.
+            Err(e) => last = Some(e.to_string()),
         }
-        page_error(w).await?;
         if Instant::now() > deadline {
             let url = w.client.current_url().await?;
-            bail!("waited {PAGE_TIMEOUT:?} for {what} (the browser is at {url})");
+            let why = last.map(|e| format!("; the page's script: {e}"));
+            bail!(
+                "waited {PAGE_TIMEOUT:?} for {what} (the browser is at {url}{})",
+                why.unwrap_or_default()
+            );
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(POLL).await;
     }
+}
+
+/// The element with this id, or an error naming it and the page.
+async fn element(w: &Window, id: &str) -> anyhow::Result<fantoccini::elements::Element> {
+    match w.client.find(Locator::Id(id)).await {
+        Ok(e) => Ok(e),
+        Err(e) => {
+            let url = w.client.current_url().await?;
+            Err(anyhow!(e).context(format!("no #{id} on the page at {url}")))
+        }
+    }
+}
+
+/// Presses the button with this id.
+async fn press(w: &Window, id: &str) -> anyhow::Result<()> {
+    element(w, id).await?.click().await?;
+    Ok(())
 }
 
 /// Fails with the page's error line, when it shows one.
