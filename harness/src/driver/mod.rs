@@ -8,6 +8,8 @@ pub mod browser;
 pub mod cognito;
 pub mod http;
 
+use std::collections::BTreeMap;
+
 use anyhow::anyhow;
 use serde_json::Value;
 
@@ -93,6 +95,37 @@ impl Driver {
             d.close().await;
         }
     }
+}
+
+impl Target {
+    /// Time passes: the emulator's manual clock moves on.
+    pub fn wait(&self, seconds: i64) -> anyhow::Result<()> {
+        let clock = self
+            .clock
+            .as_ref()
+            .ok_or_else(|| anyhow!("waiting needs the emulator the harness starts (no --url)"))?;
+        clock.advance_secs(seconds);
+        Ok(())
+    }
+}
+
+/// The scenario's devices: virtual authenticators seeded as the file says.
+fn devices(scenario: &Scenario) -> anyhow::Result<BTreeMap<String, VirtualAuthenticator>> {
+    let mut devices = BTreeMap::new();
+    for (name, d) in &scenario.devices {
+        let device = VirtualAuthenticator::with_seed(d.config(), d.seed)
+            .map_err(|e| anyhow!("device {name}: {e}"))?;
+        devices.insert(name.clone(), device);
+    }
+    Ok(devices)
+}
+
+/// What each actor types as the identifier.
+fn identifiers(scenario: &Scenario) -> BTreeMap<String, String> {
+    let actors = scenario.actors.iter();
+    actors
+        .filter_map(|(n, a)| Some((n.clone(), a.identifier()?.to_owned())))
+        .collect()
 }
 
 /// The last code the IdP sent to `destination` (its outbox on the control plane).

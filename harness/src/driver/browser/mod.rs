@@ -52,17 +52,8 @@ pub struct BrowserDriver {
 
 impl BrowserDriver {
     pub async fn new(target: Target, scenario: &Scenario) -> anyhow::Result<Self> {
-        let mut devices = BTreeMap::new();
-        for (name, d) in &scenario.devices {
-            let device = VirtualAuthenticator::with_seed(d.config(), d.seed)
-                .map_err(|e| anyhow!("device {name}: {e}"))?;
-            devices.insert(name.clone(), device);
-        }
-        let actors = scenario
-            .actors
-            .iter()
-            .filter_map(|(n, a)| Some((n.clone(), a.identifier()?.to_owned())))
-            .collect();
+        let devices = super::devices(scenario)?;
+        let actors = super::identifiers(scenario);
         let http = super::http::new_browser(&target.idp_url)?;
         Ok(Self {
             app: App::new(&target.cognito_url)?,
@@ -85,13 +76,7 @@ impl BrowserDriver {
             Step::CreatePasskey { device } => self.passkey(device, "passkey-register").await,
             Step::UsePasskey { device } => self.passkey(device, "passkey-login").await,
             Step::ContinueOnPhone { device } => self.continue_on_phone(device).await,
-            Step::Wait { seconds } => {
-                let clock = self.target.clock.as_ref().ok_or_else(|| {
-                    anyhow!("waiting needs the emulator the harness starts (no --url)")
-                })?;
-                clock.advance_secs(*seconds);
-                Ok(())
-            }
+            Step::Wait { seconds } => self.target.wait(*seconds),
             Step::ExpectError { error, description } => self.app.expect_error(error, description),
             Step::ExpectTokens {} => self.app.expect_tokens().await,
         }
