@@ -267,13 +267,8 @@ impl BrowserDriver {
             on.device
         );
         press(&on.window, button).await?;
-        self.back_to_the_app().await?;
-        if let Some(on) = self.current.take() {
-            let r = self.sync(&on).await;
-            self.current = Some(on);
-            r?;
-        }
-        Ok(())
+        // The new passkey or counter is read back when the window closes.
+        self.back_to_the_app().await
     }
 
     /// The desktop shows a QR code (or is asked to: "Use another device"); the phone, a
@@ -411,9 +406,15 @@ async fn element(w: &Window, id: &str) -> anyhow::Result<fantoccini::elements::E
     }
 }
 
-/// Presses the button with this id.
+/// Presses the button with this id; a button the page does not show names the page's step.
 async fn press(w: &Window, id: &str) -> anyhow::Result<()> {
-    element(w, id).await?.click().await?;
+    if let Err(e) = element(w, id).await?.click().await {
+        let step = w
+            .client
+            .execute("return typeof S === 'object' ? S.step : null", vec![]);
+        let step = step.await.unwrap_or(Value::Null);
+        return Err(anyhow!(e).context(format!("pressing #{id} (the page shows step {step})")));
+    }
     Ok(())
 }
 
