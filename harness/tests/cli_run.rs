@@ -117,15 +117,35 @@ fn an_unmet_expectation_fails_the_run_and_shows_in_the_transcript() {
     );
 }
 
-#[test]
-fn run_against_an_emulator_given_by_url() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
+/// An emulator with the default config on ephemeral ports: it and its two origins.
+fn start_emulator(rt: &tokio::runtime::Runtime) -> (emulator::Running, String, String) {
     let config = emulator::Config::default_config().with_ephemeral_ports();
     let running = rt.block_on(emulator::start(config)).unwrap();
     let (cognito, idp) = (
         running.cognito_url.clone(),
         running.idp_url.clone().unwrap(),
     );
+    (running, cognito, idp)
+}
+
+/// How many journal events of this name the emulator recorded.
+fn journal_count(rt: &tokio::runtime::Runtime, cognito: &str, name: &str) -> usize {
+    let j: Value = rt
+        .block_on(async {
+            reqwest::get(format!("{cognito}/_emulator/journal?name={name}"))
+                .await
+                .unwrap()
+                .json()
+                .await
+        })
+        .unwrap();
+    j["events"].as_array().unwrap().len()
+}
+
+#[test]
+fn run_against_an_emulator_given_by_url() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (running, cognito, idp) = start_emulator(&rt);
     let out = harness(&[
         "run",
         "scenarios/register.toml",
@@ -175,12 +195,7 @@ fn claims(stdout: &[u8]) -> Value {
 #[test]
 fn login_twice_against_a_running_emulator_uses_the_saved_passkey() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let config = emulator::Config::default_config().with_ephemeral_ports();
-    let running = rt.block_on(emulator::start(config)).unwrap();
-    let (cognito, idp) = (
-        running.cognito_url.clone(),
-        running.idp_url.clone().unwrap(),
-    );
+    let (running, cognito, idp) = start_emulator(&rt);
     let dir = tempfile::tempdir().unwrap();
     let device = dir.path().join("laptop.json");
     let login = || {
@@ -203,16 +218,7 @@ fn login_twice_against_a_running_emulator_uses_the_saved_passkey() {
     let (a, b) = (claims(&first.stdout), claims(&second.stdout));
     assert_eq!(a["sub"], b["sub"]);
     // The second sign-in was the passkey alone: one OTP was ever sent.
-    let j: Value = rt
-        .block_on(async {
-            reqwest::get(format!("{cognito}/_emulator/journal?name=otp.sent"))
-                .await
-                .unwrap()
-                .json()
-                .await
-        })
-        .unwrap();
-    assert_eq!(j["events"].as_array().unwrap().len(), 1, "{j}");
+    assert_eq!(journal_count(&rt, &cognito, "otp.sent"), 1);
     rt.block_on(running.stop());
 }
 
@@ -259,12 +265,7 @@ fn login_prints_cognito_tokens() {
 #[test]
 fn a_passkey_from_the_device_file_signs_in_through_chromium() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let config = emulator::Config::default_config().with_ephemeral_ports();
-    let running = rt.block_on(emulator::start(config)).unwrap();
-    let (cognito, idp) = (
-        running.cognito_url.clone(),
-        running.idp_url.clone().unwrap(),
-    );
+    let (running, cognito, idp) = start_emulator(&rt);
     let dir = tempfile::tempdir().unwrap();
     let device = dir.path().join("laptop.json");
     let init = harness(&[
@@ -299,18 +300,7 @@ fn a_passkey_from_the_device_file_signs_in_through_chromium() {
     let again = login("http");
     assert_eq!(signed_up["sub"], in_chromium["sub"]);
     assert_eq!(signed_up["sub"], again["sub"]);
-    let count = |name: &str| {
-        let j: Value = rt
-            .block_on(async {
-                reqwest::get(format!("{cognito}/_emulator/journal?name={name}"))
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-            })
-            .unwrap();
-        j["events"].as_array().unwrap().len()
-    };
+    let count = |name: &str| journal_count(&rt, &cognito, name);
     assert_eq!(count("otp.sent"), 1);
     assert_eq!(count("webauthn.registered"), 1);
     assert_eq!(count("webauthn.authenticated"), 2);

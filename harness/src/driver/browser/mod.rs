@@ -243,7 +243,7 @@ impl BrowserDriver {
     /// shows the QR code it opens by itself. Returns the step.
     async fn settled(&self, what: &str, from: &str) -> anyhow::Result<String> {
         let wait = format!("return S.step !== {} ? S.step : null", js_string(from));
-        let step = self.wait_value(what, &wait).await?;
+        let step = wait_value(self.window()?, what, &wait).await?;
         let step = step.as_str().unwrap_or_default().to_owned();
         let w = self.window()?;
         let asks_passkey = matches!(step.as_str(), "register" | "passkey");
@@ -327,10 +327,6 @@ impl BrowserDriver {
     async fn wait_for(&self, what: &str, predicate: &str) -> anyhow::Result<()> {
         let wait = format!("{{ const ok = (() => {{ {predicate} }})(); return ok ? true : null }}");
         wait_value(self.window()?, what, &wait).await.map(drop)
-    }
-
-    async fn wait_value(&self, what: &str, script: &str) -> anyhow::Result<Value> {
-        wait_value(self.window()?, what, script).await
     }
 }
 
