@@ -69,8 +69,17 @@ pub struct Entropy {
 
 impl Entropy {
     pub fn seeded(seed: u64) -> Self {
+        Self::seeded_stream(seed, 0)
+    }
+
+    /// Stream `stream` of the generator seeded with `seed`: stream 0 is [`Entropy::seeded`];
+    /// the others never overlap it (ChaCha20's 64-bit stream id), so a data directory's n-th
+    /// start draws values no earlier start drew.
+    pub fn seeded_stream(seed: u64, stream: u64) -> Self {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        rng.set_stream(stream);
         Self {
-            rng: Mutex::new(ChaCha20Rng::seed_from_u64(seed)),
+            rng: Mutex::new(rng),
         }
     }
 
@@ -143,6 +152,14 @@ mod tests {
             b.string_from(LOWER_ALNUM, 26)
         );
         assert_ne!(Entropy::seeded(8).uuid(), Entropy::seeded(7).uuid());
+        assert_eq!(
+            Entropy::seeded_stream(7, 0).uuid(),
+            Entropy::seeded(7).uuid()
+        );
+        assert_ne!(
+            Entropy::seeded_stream(7, 1).uuid(),
+            Entropy::seeded(7).uuid()
+        );
     }
 
     #[test]

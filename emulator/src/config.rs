@@ -13,7 +13,10 @@ pub const DEFAULT_TOML: &str = include_str!("../../fixtures/emulator.toml");
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// Seed of the random source: the same seed gives the same ids, codes and keys' kids order.
+    /// Seed of the random source, for tests and scenario transcripts: with in-memory state the
+    /// same seed gives the same ids, codes and keys. With a data directory each start draws from
+    /// its own stream of the seed (the directory counts its starts), so a restart never replays
+    /// an id or a secret. Absent (the default config): seeded from the OS.
     #[serde(default)]
     pub seed: Option<u64>,
     #[serde(default = "default_region")]
@@ -184,17 +187,37 @@ impl Config {
     }
 
     /// Bind every listener to port 0 (tests and in-process use).
-    pub fn with_ephemeral_ports(mut self) -> Self {
-        self.cognito.bind.set_port(0);
+    pub fn with_ephemeral_ports(self) -> Self {
+        let mut cognito = self.cognito.bind;
+        cognito.set_port(0);
+        let idp = self.idp.as_ref().map(|i| {
+            let mut b = i.bind;
+            b.set_port(0);
+            b
+        });
+        self.with_binds(Some(cognito), idp)
+    }
+
+    /// Move the listeners (`--bind`, `--idp-bind`, ephemeral ports in tests): the public URLs
+    /// are then the bound addresses, and redirect URIs on the configured Cognito origin and
+    /// the pools' IdP endpoints on the configured IdP origin follow them once the real ports
+    /// are known (`idp::listener::bind`), so federation keeps working.
+    pub fn with_binds(mut self, cognito: Option<SocketAddr>, idp_bind: Option<SocketAddr>) -> Self {
+        if cognito.is_none() && idp_bind.is_none() {
+            return self;
+        }
+        if let Some(b) = cognito {
+            self.cognito.bind = b;
+        }
         let cognito_url = self.cognito.public_url.take();
         if let Some(idp) = &mut self.idp {
-            // Once the real ports are known, redirect URIs on the configured Cognito origin and
-            // the pools' IdP endpoints on the configured IdP origin follow them (server.rs).
             let idp_url = idp.public_url.take();
             if let (Some(c), Some(i)) = (cognito_url, idp_url) {
                 idp.rebase_from = Some((c, i));
             }
-            idp.bind.set_port(0);
+            if let Some(b) = idp_bind {
+                idp.bind = b;
+            }
         }
         self
     }

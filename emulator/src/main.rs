@@ -23,9 +23,16 @@ struct Cli {
     /// Keep all state in memory.
     #[arg(long)]
     ephemeral: bool,
+    /// Seed the random source (overrides the config's `seed`): reproducible ids and codes for
+    /// tests; with a data directory, each start draws its own stream of the seed.
+    #[arg(long)]
+    seed: Option<u64>,
     /// Address for the Cognito listener (overrides the config; loopback by default).
     #[arg(long)]
     bind: Option<std::net::SocketAddr>,
+    /// Address for the IdP listener (overrides the config; port 0 picks a free one).
+    #[arg(long)]
+    idp_bind: Option<std::net::SocketAddr>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -47,11 +54,10 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
         idp.validate()
             .map_err(|e| anyhow::anyhow!("invalid [idp] config: {e}"))?;
     }
-    if let Some(bind) = cli.bind {
-        config.cognito.bind = bind;
-        config.cognito.public_url = None;
+    if let Some(seed) = cli.seed {
+        config.seed = Some(seed);
     }
-    Ok(config)
+    Ok(config.with_binds(cli.bind, cli.idp_bind))
 }
 
 async fn serve(cli: Cli) -> anyhow::Result<()> {

@@ -79,6 +79,22 @@ impl Drop for Running {
     }
 }
 
+/// The random source: the OS's, or the config's seed. A durable store counts its starts and
+/// each start draws from its own stream of the seed, so no restart replays an earlier start's
+/// ids or secrets (a replayed `sub` would make every new user a duplicate).
+fn entropy(seed: Option<u64>, storage: &Storage, store: &Store) -> anyhow::Result<Entropy> {
+    let Some(seed) = seed else {
+        return Ok(Entropy::from_os());
+    };
+    let stream = match storage {
+        Storage::Ephemeral => 0,
+        Storage::Dir(_) => store
+            .count_start()
+            .context("counting starts in the state database")?,
+    };
+    Ok(Entropy::seeded_stream(seed, stream))
+}
+
 /// Start with the given config on its configured addresses.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
     start_with(config, Options::default()).await
@@ -96,10 +112,7 @@ pub async fn start_with(mut config: Config, options: Options) -> anyhow::Result<
     .context("opening the state database")?;
     crate::cognito::triggers::check_config(&config)
         .map_err(|e| anyhow::anyhow!("invalid trigger config: {e}"))?;
-    let entropy = match config.seed {
-        Some(seed) => Entropy::seeded(seed),
-        None => Entropy::from_os(),
-    };
+    let entropy = entropy(config.seed, &options.storage, &store)?;
     let listener = TcpListener::bind(config.cognito.bind)
         .await
         .with_context(|| format!("binding the Cognito listener to {}", config.cognito.bind))?;

@@ -11,6 +11,10 @@ use common::{POOL, attr, sdk};
 
 /// The emulator binary on a free port with a data directory; returns the child and its URL.
 fn spawn(dir: &std::path::Path) -> (Child, String) {
+    spawn_with(dir, &[])
+}
+
+fn spawn_with(dir: &std::path::Path, extra: &[&str]) -> (Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -22,7 +26,10 @@ fn spawn(dir: &std::path::Path) -> (Child, String) {
             dir.to_str().unwrap(),
             "--bind",
             &format!("127.0.0.1:{port}"),
+            "--idp-bind",
+            "127.0.0.1:0",
         ])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -103,4 +110,35 @@ async fn acknowledged_writes_survive_sigkill_and_restart() {
         .await
         .unwrap();
     assert!(d.user_pool().unwrap().estimated_number_of_users() >= acked.len() as i32);
+}
+
+/// A restart of a durable data directory never replays the random stream: with the default
+/// config (OS randomness) or a fixed seed, users created after a restart get fresh `sub`s.
+#[tokio::test]
+async fn users_created_after_a_restart_are_new_users() {
+    for extra in [&[][..], &["--seed", "20261123"][..]] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut subs = Vec::new();
+        for round in 0..3 {
+            let (child, url) = spawn_with(dir.path(), extra);
+            let _guard = Guard(child);
+            let client = sdk(&url);
+            for i in 0..2 {
+                let email = format!("r{round}-{i}@example.com");
+                let out = client
+                    .admin_create_user()
+                    .user_pool_id(POOL)
+                    .username(&email)
+                    .user_attributes(attr("email", &email))
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("{extra:?} round {round}: {email}: {e:?}"));
+                let user = out.user.unwrap();
+                let sub = user.attributes().iter().find(|a| a.name() == "sub");
+                subs.push(sub.unwrap().value().unwrap().to_owned());
+            }
+        }
+        let unique: std::collections::HashSet<_> = subs.iter().collect();
+        assert_eq!(unique.len(), subs.len(), "{extra:?}: {subs:?}");
+    }
 }

@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema.sql"),
     include_str!("idp.sql"),
     include_str!("refresh_scope.sql"),
+    include_str!("meta.sql"),
 ];
 
 /// The database. A `std::sync::Mutex` around one connection: every statement is short and no
@@ -91,6 +92,18 @@ impl Store {
         let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
+    }
+
+    /// Count a server start; returns how many starts came before this one.
+    pub fn count_start(&self) -> Result<u64> {
+        let conn = self.conn();
+        let before: i64 = conn.query_row(
+            "INSERT INTO meta (key, value) VALUES ('starts', 1)
+             ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value - 1",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(before).unwrap_or(0))
     }
 
     /// Delete everything (the control plane's reset).
