@@ -6,9 +6,12 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 up *ARGS:
     cargo run -p emulator -- {{ARGS}}
 
-# Install what the tests need besides Rust crates: the AWS SDKs for the Lambda fixtures.
+# Install what the tests need besides Rust crates: the AWS SDKs for the Lambda fixtures, the
+# real JavaScript clients (amazon-cognito-identity-js, Amplify v6) and botocore's API model.
 setup:
     npm ci --prefix fixtures/lambda --no-audit --no-fund
+    npm ci --prefix fixtures/clients --no-audit --no-fund
+    python3 -c 'import botocore' 2>/dev/null || python3 -m pip install --quiet botocore
 
 # Formatting and lints, as CI checks them.
 lint:
@@ -41,6 +44,11 @@ snapshots ACTION="review":
       reject) rm -f "$dir"/*.snap.new; echo rejected ;;
       *) echo "just snapshots [review|accept|reject]" >&2; exit 2 ;;
     esac
+
+# Which cognito-idp operations are implemented (botocore's model vs the emulator and what the
+# JavaScript clients call); the table goes to the target directory's tmp/coverage.md.
+coverage:
+    cargo nextest run -p emulator --test coverage --no-fail-fast --success-output immediate
 
 # Criterion benchmarks (ceremony verification, the Cognito API). See BENCHMARKS.md.
 bench *ARGS:

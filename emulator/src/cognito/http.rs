@@ -31,6 +31,10 @@ const SECRET_MEMBERS: &[&str] = &[
     "RefreshToken",
     "Token",
     "ConfirmationCode",
+    "Session",
+    "UserCode",
+    "Code",
+    "DeviceSecretVerifierConfig",
 ];
 
 pub fn router(cx: Cognito) -> Router {
@@ -42,6 +46,7 @@ pub fn router(cx: Cognito) -> Router {
             get(discovery_get),
         )
         .with_state(cx.clone())
+        .layer(super::cors::api())
         .merge(super::oauth::router(cx))
 }
 
@@ -182,7 +187,7 @@ async fn call_with_triggers(
     flow_id: &str,
 ) -> Result<Value, CognitoError> {
     let answer = super::triggers::native::before(cx, op, &body, flow_id).await?;
-    let mut out = op.call(cx, body.clone())?;
+    let mut out = op.run(cx, body.clone(), flow_id).await?;
     if let Some(a) = answer {
         super::triggers::native::after(cx, op, &body, a, &mut out)?;
     }

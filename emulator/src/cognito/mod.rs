@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod attributes;
+pub mod cors;
 pub mod error;
 pub mod federation;
 pub mod filter;
@@ -10,6 +11,7 @@ pub mod keys;
 pub mod model;
 pub mod oauth;
 pub mod password;
+pub mod signin;
 pub mod tokens;
 pub mod triggers;
 pub mod user;

@@ -266,15 +266,31 @@ impl Link {
     }
 }
 
-/// A pending auth challenge (NEW_PASSWORD_REQUIRED), referenced by its opaque `Session`.
+/// A device a user signs in from (device tracking, `DeviceConfiguration`): created with
+/// `NewDeviceMetadata` at sign-in, confirmed by ConfirmDevice with the SRP verifier of a
+/// secret only the device knows, then remembered or not.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AuthSession {
-    pub client_id: String,
+pub struct Device {
+    pub key: String,
+    pub group_key: String,
     pub user_sub: String,
-    pub challenge: String,
-    pub expires: i64,
+    pub name: Option<String>,
+    /// SRP salt and verifier (hex), set by ConfirmDevice.
+    pub salt: Option<String>,
+    pub verifier: Option<String>,
+    pub remembered: bool,
+    pub created: i64,
+    pub modified: i64,
+    pub last_authenticated: i64,
 }
 
-impl Entity for AuthSession {
-    const KIND: &'static str = "auth_session";
+impl Entity for Device {
+    const KIND: &'static str = "device";
+}
+
+impl Device {
+    /// Confirmed devices answer DEVICE_SRP_AUTH.
+    pub fn confirmed(&self) -> bool {
+        self.verifier.is_some()
+    }
 }

@@ -25,6 +25,8 @@ pub struct Grant<'a> {
     pub with_refresh: bool,
     /// What a pre token generation trigger changed.
     pub overrides: ClaimOverrides,
+    /// The tracked device the user signed in from: the access token's `device_key`.
+    pub device_key: Option<String>,
 }
 
 /// Claims a pre token generation trigger adds, overrides or suppresses in the ID token, and
@@ -104,6 +106,20 @@ pub fn hash_refresh(token: &str) -> String {
     B64URL.encode(d.as_ref())
 }
 
+/// Refresh-token rotation: a new refresh token for the session of `row` (same origin, same
+/// expiry) replaces `old`, which stops working. Rotating a used token is refused. (Cognito's
+/// `RetryGracePeriodSeconds`, during which the old token still works, is not emulated.)
+pub fn rotate_refresh(cx: &Cognito, row: &RefreshRow, old: &str) -> Result<String> {
+    let token = B64URL.encode(cx.entropy.bytes::<48>());
+    if !cx
+        .store
+        .rotate_refresh(&hash_refresh(old), &hash_refresh(&token), row)?
+    {
+        return Err(CognitoError::not_authorized("Invalid Refresh Token"));
+    }
+    Ok(token)
+}
+
 pub fn issue(cx: &Cognito, g: &Grant<'_>) -> Result<Tokens> {
     let keys = cx.keys.get(cx, &g.pool.id)?;
     let now = cx.clock.now_secs();
@@ -144,6 +160,9 @@ pub fn issue(cx: &Cognito, g: &Grant<'_>) -> Result<Tokens> {
     });
     if !groups.is_empty() {
         access["cognito:groups"] = json!(groups);
+    }
+    if let Some(d) = &g.device_key {
+        access["device_key"] = json!(d);
     }
 
     let refresh_token = if g.with_refresh {

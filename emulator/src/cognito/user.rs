@@ -21,9 +21,55 @@ pub struct UserState {
     /// When a temporary password stops working (AdminCreateUser), epoch millis.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temporary_expires: Option<i64>,
-    /// Pending codes by purpose (`SignUp`, `ForgotPassword`).
+    /// Pending codes by purpose (`SignUp`, `ForgotPassword`, `verify:email`, ...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub codes: BTreeMap<String, PendingCode>,
+    /// The SRP verifier of the password (`USER_SRP_AUTH`), made whenever a password is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub srp: Option<SrpVerifier>,
+    /// MFA methods the user set up and prefers.
+    #[serde(default, skip_serializing_if = "MfaSettings::is_empty")]
+    pub mfa: MfaSettings,
+    /// New values of attributes that change only once verified (the pool's
+    /// `AttributesRequireVerificationBeforeUpdate`): the old value stays until then.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pending: BTreeMap<String, String>,
+}
+
+/// `v = g^x` and its salt, hex: what SRP needs instead of the password.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SrpVerifier {
+    pub salt: String,
+    pub verifier: String,
+}
+
+/// A user's MFA set-up. TOTP is usable once verified (VerifySoftwareToken).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaSettings {
+    /// Base32 secret of a verified authenticator app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp_secret: Option<String>,
+    /// Base32 secret handed out by AssociateSoftwareToken, not yet verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp_pending: Option<String>,
+    /// The last TOTP time step accepted: a code is single use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp_last_step: Option<i64>,
+    #[serde(default)]
+    pub totp_enabled: bool,
+    #[serde(default)]
+    pub sms_enabled: bool,
+    #[serde(default)]
+    pub email_enabled: bool,
+    /// `SOFTWARE_TOKEN_MFA`, `SMS_MFA` or `EMAIL_OTP`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred: Option<String>,
+}
+
+impl MfaSettings {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -38,6 +84,25 @@ impl UserState {
     }
     pub fn store_in(&self, user: &mut UserRow) {
         user.doc = serde_json::to_value(self).unwrap_or(Value::Null);
+    }
+
+    /// Set a password: its PBKDF2 hash for USER_PASSWORD_AUTH and the hosted UI, and its SRP
+    /// verifier (bound to the pool and the internal username) for USER_SRP_AUTH. Never the
+    /// password itself.
+    pub fn set_password(&mut self, cx: &Cognito, pool_id: &str, username: &str, password: &str) {
+        self.password = Some(super::password::hash(&cx.entropy, password));
+        let group = super::signin::srp::Group::default();
+        let salt = cx.entropy.bytes::<16>();
+        let v = group.verifier(
+            &salt,
+            super::signin::srp::pool_name(pool_id),
+            username,
+            password,
+        );
+        self.srp = Some(SrpVerifier {
+            salt: v.salt.to_str_radix(16),
+            verifier: v.v.to_str_radix(16),
+        });
     }
 }
 
@@ -77,6 +142,20 @@ pub fn find(cx: &Cognito, pool: &Pool, username: &str) -> Result<Option<UserRow>
             .find(verified));
     }
     Ok(None)
+}
+
+/// A `sub` no user of the pool has: drawn from the injected source and checked in the store,
+/// so even a replayed random stream cannot make a new user collide with an old one.
+pub fn fresh_sub(cx: &Cognito, pool: &Pool) -> Result<String> {
+    for _ in 0..8 {
+        let sub = cx.entropy.uuid();
+        if cx.store.user_by_sub(&pool.id, &sub)?.is_none() {
+            return Ok(sub);
+        }
+    }
+    Err(CognitoError::internal(
+        "could not draw an unused sub: the random source repeats itself",
+    ))
 }
 
 /// Like [`find`], failing with `UserNotFoundException`.

@@ -52,6 +52,26 @@ impl Store {
         Ok(row)
     }
 
+    /// Replace a refresh token by a new one of the same session (refresh-token rotation):
+    /// the old one stops working. `false` when the old one was already used or revoked.
+    pub fn rotate_refresh(&self, old_hash: &str, new_hash: &str, r: &RefreshRow) -> Result<bool> {
+        self.transaction(|tx| {
+            let changed = tx.execute(
+                "UPDATE refresh_tokens SET revoked = 1 WHERE token_hash = ?1 AND revoked = 0",
+                [old_hash],
+            )?;
+            if changed == 0 {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO refresh_tokens (token_hash, pool_id, client_id, user_id, origin_jti, auth_time, expires, revoked, scope)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8)",
+                params![new_hash, r.pool_id, r.client_id, r.user_id, r.origin_jti, r.auth_time, r.expires, r.scope],
+            )?;
+            Ok(true)
+        })
+    }
+
     /// Revoke one session (RevokeToken): its refresh token and every token of its origin.
     pub fn revoke_origin(&self, origin_jti: &str, now: i64) -> Result<()> {
         self.transaction(|tx| {

@@ -30,6 +30,7 @@ const SETTINGS: &[&str] = &[
     "EnableTokenRevocation",
     "EnablePropagateAdditionalUserContextData",
     "AuthSessionValidity",
+    "RefreshTokenRotation",
 ];
 
 const AUTH_FLOWS: &[&str] = &[

@@ -1,13 +1,16 @@
 //! The AWS JSON 1.1 protocol: `X-Amz-Target` decoded once into an [`Operation`], the body
 //! decoded into the operation's input type, errors mapped to `{"__type", "message"}`.
 
+pub mod account;
 mod auth;
 pub mod clients;
+pub mod devices;
 pub mod groups;
 pub mod idps;
 mod links;
+pub mod mfa;
 pub mod pools;
-mod signup;
+pub mod signup;
 pub mod users;
 
 use serde::de::DeserializeOwned;
@@ -19,84 +22,135 @@ use super::error::{CognitoError, Exception, Result};
 pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 
 macro_rules! operations {
-    ($($name:ident => $module:ident::$func:ident),* $(,)?) => {
+    (
+        sync { $($name:ident => $module:ident::$func:ident),* $(,)? }
+        async { $($aname:ident => $amodule:ident::$afunc:ident),* $(,)? }
+    ) => {
         /// Every operation the emulator implements.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Operation { $($name),* }
+        pub enum Operation { $($name,)* $($aname,)* }
 
         impl Operation {
-            pub const ALL: &'static [Operation] = &[$(Operation::$name),*];
+            pub const ALL: &'static [Operation] = &[$(Operation::$name,)* $(Operation::$aname,)*];
 
             pub fn name(self) -> &'static str {
-                match self { $(Operation::$name => stringify!($name)),* }
+                match self {
+                    $(Operation::$name => stringify!($name),)*
+                    $(Operation::$aname => stringify!($aname),)*
+                }
             }
 
-            /// Run the operation on a decoded JSON body.
+            /// Run a synchronous operation on a decoded JSON body (built-in trigger handlers
+            /// call these); the sign-in operations, which run triggers, only through [`run`].
+            ///
+            /// [`run`]: Operation::run
             pub fn call(self, cx: &Cognito, body: Value) -> Result<Value> {
-                match self { $(Operation::$name => $module::$func(cx, decode(body)?)),* }
+                match self {
+                    $(Operation::$name => $module::$func(cx, decode(body)?),)*
+                    _ => Err(CognitoError::internal(format!(
+                        "{} runs triggers: call it through Operation::run",
+                        self.name()
+                    ))),
+                }
+            }
+
+            /// Run any operation; `flow` is the journal flow its triggers join.
+            pub async fn run(self, cx: &Cognito, body: Value, flow: &str) -> Result<Value> {
+                match self {
+                    $(Operation::$aname => $amodule::$afunc(cx, decode(body)?, flow).await,)*
+                    _ => self.call(cx, body),
+                }
             }
         }
     };
 }
 
 operations! {
-    CreateUserPool => pools::create,
-    DescribeUserPool => pools::describe,
-    ListUserPools => pools::list,
-    UpdateUserPool => pools::update,
-    DeleteUserPool => pools::delete,
-    AddCustomAttributes => pools::add_custom_attributes,
-    CreateUserPoolDomain => pools::create_domain,
-    DescribeUserPoolDomain => pools::describe_domain,
-    DeleteUserPoolDomain => pools::delete_domain,
-    CreateUserPoolClient => clients::create,
-    DescribeUserPoolClient => clients::describe,
-    ListUserPoolClients => clients::list,
-    UpdateUserPoolClient => clients::update,
-    DeleteUserPoolClient => clients::delete,
-    CreateIdentityProvider => idps::create,
-    DescribeIdentityProvider => idps::describe,
-    ListIdentityProviders => idps::list,
-    UpdateIdentityProvider => idps::update,
-    DeleteIdentityProvider => idps::delete,
-    GetIdentityProviderByIdentifier => idps::by_identifier,
-    CreateResourceServer => idps::create_resource_server,
-    DescribeResourceServer => idps::describe_resource_server,
-    ListResourceServers => idps::list_resource_servers,
-    DeleteResourceServer => idps::delete_resource_server,
-    AdminCreateUser => users::admin_create,
-    AdminGetUser => users::admin_get,
-    AdminDeleteUser => users::admin_delete,
-    AdminUpdateUserAttributes => users::admin_update_attributes,
-    AdminDeleteUserAttributes => users::admin_delete_attributes,
-    AdminDisableUser => users::admin_disable,
-    AdminEnableUser => users::admin_enable,
-    AdminSetUserPassword => users::admin_set_password,
-    ListUsers => users::list,
-    SignUp => signup::sign_up,
-    ConfirmSignUp => signup::confirm,
-    AdminConfirmSignUp => signup::admin_confirm,
-    ResendConfirmationCode => signup::resend,
-    ForgotPassword => signup::forgot_password,
-    ConfirmForgotPassword => signup::confirm_forgot_password,
-    CreateGroup => groups::create,
-    GetGroup => groups::get,
-    ListGroups => groups::list,
-    DeleteGroup => groups::delete,
-    AdminAddUserToGroup => groups::add_user,
-    AdminRemoveUserFromGroup => groups::remove_user,
-    AdminListGroupsForUser => groups::groups_for_user,
-    ListUsersInGroup => groups::users_in_group,
-    AdminLinkProviderForUser => links::link,
-    AdminDisableProviderForUser => links::disable,
-    InitiateAuth => auth::initiate,
-    AdminInitiateAuth => auth::admin_initiate,
-    RespondToAuthChallenge => auth::respond,
-    AdminRespondToAuthChallenge => auth::admin_respond,
-    GetUser => auth::get_user,
-    GlobalSignOut => auth::global_sign_out,
-    AdminUserGlobalSignOut => auth::admin_global_sign_out,
-    RevokeToken => auth::revoke_token,
+    sync {
+        CreateUserPool => pools::create,
+        DescribeUserPool => pools::describe,
+        ListUserPools => pools::list,
+        UpdateUserPool => pools::update,
+        DeleteUserPool => pools::delete,
+        AddCustomAttributes => pools::add_custom_attributes,
+        CreateUserPoolDomain => pools::create_domain,
+        DescribeUserPoolDomain => pools::describe_domain,
+        DeleteUserPoolDomain => pools::delete_domain,
+        CreateUserPoolClient => clients::create,
+        DescribeUserPoolClient => clients::describe,
+        ListUserPoolClients => clients::list,
+        UpdateUserPoolClient => clients::update,
+        DeleteUserPoolClient => clients::delete,
+        CreateIdentityProvider => idps::create,
+        DescribeIdentityProvider => idps::describe,
+        ListIdentityProviders => idps::list,
+        UpdateIdentityProvider => idps::update,
+        DeleteIdentityProvider => idps::delete,
+        GetIdentityProviderByIdentifier => idps::by_identifier,
+        CreateResourceServer => idps::create_resource_server,
+        DescribeResourceServer => idps::describe_resource_server,
+        ListResourceServers => idps::list_resource_servers,
+        DeleteResourceServer => idps::delete_resource_server,
+        AdminCreateUser => users::admin_create,
+        AdminGetUser => users::admin_get,
+        AdminDeleteUser => users::admin_delete,
+        AdminUpdateUserAttributes => users::admin_update_attributes,
+        AdminDeleteUserAttributes => users::admin_delete_attributes,
+        AdminDisableUser => users::admin_disable,
+        AdminEnableUser => users::admin_enable,
+        AdminSetUserPassword => users::admin_set_password,
+        ListUsers => users::list,
+        SignUp => signup::sign_up,
+        ConfirmSignUp => signup::confirm,
+        AdminConfirmSignUp => signup::admin_confirm,
+        ResendConfirmationCode => signup::resend,
+        ForgotPassword => signup::forgot_password,
+        ConfirmForgotPassword => signup::confirm_forgot_password,
+        CreateGroup => groups::create,
+        GetGroup => groups::get,
+        ListGroups => groups::list,
+        DeleteGroup => groups::delete,
+        AdminAddUserToGroup => groups::add_user,
+        AdminRemoveUserFromGroup => groups::remove_user,
+        AdminListGroupsForUser => groups::groups_for_user,
+        ListUsersInGroup => groups::users_in_group,
+        AdminLinkProviderForUser => links::link,
+        AdminDisableProviderForUser => links::disable,
+        GetUser => account::get_user,
+        ChangePassword => account::change_password,
+        SetUserSettings => account::set_settings,
+        UpdateUserAttributes => account::update_attributes,
+        GetUserAttributeVerificationCode => account::attribute_verification_code,
+        VerifyUserAttribute => account::verify_attribute,
+        DeleteUserAttributes => account::delete_attributes,
+        DeleteUser => account::delete_user,
+        AdminResetUserPassword => account::admin_reset_password,
+        ConfirmDevice => devices::confirm,
+        GetDevice => devices::get,
+        ListDevices => devices::list,
+        UpdateDeviceStatus => devices::update_status,
+        ForgetDevice => devices::forget,
+        AdminGetDevice => devices::admin_get,
+        AdminListDevices => devices::admin_list,
+        AdminUpdateDeviceStatus => devices::admin_update_status,
+        AdminForgetDevice => devices::admin_forget,
+        SetUserPoolMfaConfig => mfa::set_pool_config,
+        GetUserPoolMfaConfig => mfa::get_pool_config,
+        AssociateSoftwareToken => mfa::associate,
+        VerifySoftwareToken => mfa::verify,
+        SetUserMFAPreference => mfa::set_preference,
+        AdminSetUserMFAPreference => mfa::admin_set_preference,
+        GlobalSignOut => auth::global_sign_out,
+        AdminUserGlobalSignOut => auth::admin_global_sign_out,
+        RevokeToken => auth::revoke_token,
+    }
+    async {
+        InitiateAuth => auth::initiate,
+        AdminInitiateAuth => auth::admin_initiate,
+        RespondToAuthChallenge => auth::respond,
+        AdminRespondToAuthChallenge => auth::admin_respond,
+        GetTokensFromRefreshToken => auth::tokens_from_refresh,
+    }
 }
 
 impl Operation {

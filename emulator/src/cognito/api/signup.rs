@@ -59,7 +59,7 @@ pub fn mask(destination: &str) -> String {
 }
 
 /// Send a code for `purpose` to the user's email (preferred) or phone; keep it pending.
-fn send_code(
+pub fn send_code(
     cx: &Cognito,
     pool: &Pool,
     u: &mut UserRow,
@@ -99,7 +99,7 @@ fn send_code(
 }
 
 /// Consume a pending code: the code must match and be unexpired; it is then gone.
-fn take_code(cx: &Cognito, u: &mut UserRow, purpose: &str, given: &str) -> Result<()> {
+pub fn take_code(cx: &Cognito, u: &mut UserRow, purpose: &str, given: &str) -> Result<()> {
     let mut state = UserState::of(u);
     let Some(pending) = state.codes.get(purpose) else {
         return Err(CognitoError::new(
@@ -156,7 +156,7 @@ pub fn sign_up(cx: &Cognito, input: SignUpIn) -> Result<Value> {
     })?;
     user::check_unique(cx, &pool, &u.attributes, None)?;
     let mut state = UserState::of(&u);
-    state.password = Some(password::hash(&cx.entropy, &input.password));
+    state.set_password(cx, &pool.id, &u.username, &input.password);
     state.store_in(&mut u);
     let verify = pool.auto_verified_attributes();
     let delivery = if verify.iter().any(|a| u.attribute(a).is_some()) {
@@ -303,7 +303,7 @@ pub fn confirm_forgot_password(cx: &Cognito, input: ConfirmForgotIn) -> Result<V
     password::check(&pool.password_policy(), &input.password)?;
     take_code(cx, &mut u, "ForgotPassword", &input.confirmation_code)?;
     let mut state = UserState::of(&u);
-    state.password = Some(password::hash(&cx.entropy, &input.password));
+    state.set_password(cx, &pool.id, &u.username, &input.password);
     state.temporary_expires = None;
     state.store_in(&mut u);
     u.status = "CONFIRMED".into();

@@ -38,7 +38,7 @@ pub fn new_user(
     status: &str,
 ) -> Result<UserRow> {
     attributes::validate(pool, attrs)?;
-    let sub = cx.entropy.uuid();
+    let sub = user::fresh_sub(cx, pool)?;
     let mut list = vec![("sub".to_owned(), sub.clone())];
     for a in attrs {
         attributes::upsert(&mut list, &a.name, a.value.as_deref().unwrap_or(""));
@@ -135,7 +135,7 @@ pub fn admin_create(cx: &Cognito, input: AdminCreateIn) -> Result<Value> {
 
 fn set_temporary(cx: &Cognito, pool: &Pool, u: &mut UserRow, temp: &str) {
     let mut state = UserState::of(u);
-    state.password = Some(password::hash(&cx.entropy, temp));
+    state.set_password(cx, &pool.id, &u.username, temp);
     state.temporary_expires =
         Some(cx.clock.now_millis() + pool.password_policy().temporary_validity_days * 86_400_000);
     state.store_in(u);
@@ -208,14 +208,16 @@ pub struct UserIn {
 pub fn admin_get(cx: &Cognito, input: UserIn) -> Result<Value> {
     let pool = pool(cx, &input.user_pool_id)?;
     let u = user::get(cx, &pool, &input.username)?;
-    Ok(json!({
+    let mut out = json!({
         "Username": u.username,
         "UserAttributes": attributes::to_wire(&u.attributes, None),
         "UserCreateDate": secs(u.created),
         "UserLastModifiedDate": secs(u.modified),
         "Enabled": u.enabled,
         "UserStatus": u.status,
-    }))
+    });
+    super::account::mfa_wire(&pool, &u, &mut out);
+    Ok(out)
 }
 
 pub fn admin_delete(cx: &Cognito, input: UserIn) -> Result<Value> {
@@ -281,8 +283,19 @@ pub struct DeleteAttrsIn {
 pub fn admin_delete_attributes(cx: &Cognito, input: DeleteAttrsIn) -> Result<Value> {
     let pool = pool(cx, &input.user_pool_id)?;
     let mut u = user::get(cx, &pool, &input.username)?;
-    for name in &input.user_attribute_names {
-        if !attributes::known(&pool, name) {
+    delete_attributes_of(cx, &pool, &mut u, &input.user_attribute_names)?;
+    Ok(json!({}))
+}
+
+/// Remove attributes (not `sub` nor a username attribute) and write the user back.
+pub fn delete_attributes_of(
+    cx: &Cognito,
+    pool: &Pool,
+    u: &mut UserRow,
+    names: &[String],
+) -> Result<()> {
+    for name in names {
+        if !attributes::known(pool, name) {
             return Err(CognitoError::invalid(format!(
                 "Attribute {name} does not exist in the user pool schema."
             )));
@@ -292,11 +305,13 @@ pub fn admin_delete_attributes(cx: &Cognito, input: DeleteAttrsIn) -> Result<Val
                 "Cannot delete the required attribute: {name}"
             )));
         }
+    }
+    for name in names {
         attributes::remove(&mut u.attributes, name);
     }
     u.modified = cx.clock.now_millis();
-    cx.store.update_user(&u)?;
-    Ok(json!({}))
+    cx.store.update_user(u)?;
+    Ok(())
 }
 
 fn set_enabled(cx: &Cognito, input: UserIn, enabled: bool) -> Result<Value> {
@@ -337,7 +352,7 @@ pub fn admin_set_password(cx: &Cognito, input: SetPasswordIn) -> Result<Value> {
     password::check(&pool.password_policy(), &input.password)?;
     if input.permanent {
         let mut state = UserState::of(&u);
-        state.password = Some(password::hash(&cx.entropy, &input.password));
+        state.set_password(cx, &pool.id, &u.username, &input.password);
         state.temporary_expires = None;
         state.store_in(&mut u);
         u.status = "CONFIRMED".into();

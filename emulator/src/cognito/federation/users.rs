@@ -165,7 +165,7 @@ async fn first_sign_in(
         attributes::upsert(&mut attrs, "phone_number_verified", "true");
     }
     let now = cx.clock.now_millis();
-    let sub = cx.entropy.uuid();
+    let sub = crate::cognito::user::fresh_sub(cx, pool).map_err(internal)?;
     let identity = json!([{"userId": subject, "providerName": idp.name, "providerType": idp.provider_type, "issuer": null, "primary": "true", "dateCreated": now.to_string()}]);
     let mut list = vec![("sub".to_owned(), sub.clone())];
     list.extend(attrs);

@@ -13,9 +13,10 @@ use super::flow::{self, AuthorizeError, AuthorizeRequest};
 use super::{
     Cognito, complete, error_page, error_redirect, escape, found, page, rejected, session, step,
 };
+use crate::cognito::error::Exception;
 use crate::cognito::model::{Client, IdentityProvider, ResourceServer};
-use crate::cognito::user::{self, UserState};
-use crate::cognito::{password, triggers};
+use crate::cognito::signin::{Next, SignIn};
+use crate::cognito::triggers;
 
 type Params = HashMap<String, String>;
 
@@ -210,37 +211,34 @@ pub async fn login_post(
         );
         login_page(&client, &req, Some(why), &csrf)
     };
-    let Ok(pool) = crate::cognito::api::pool(&cx, &client.pool_id) else {
+    let Ok(si) = SignIn::new(&cx, client.clone(), &flow) else {
         return error_page("The user pool no longer exists");
     };
-    let found_user = match user::find(&cx, &pool, username) {
+    // The sign-in core decides, as for InitiateAuth; the page never tells an unknown user
+    // from a wrong password.
+    let u = match si.password(username, pw).await {
         Ok(u) => u,
-        Err(e) => return error_page(&e.message),
+        Err(e) if e.exception == Exception::UserNotFound => {
+            return refuse("Incorrect username or password.");
+        }
+        Err(e) => return refuse(&e.message),
     };
-    let Some(u) = found_user else {
-        return refuse("Incorrect username or password.");
-    };
-    let ok = UserState::of(&u)
-        .password
-        .as_deref()
-        .is_some_and(|h| password::verify(h, pw));
-    if !ok {
-        return refuse("Incorrect username or password.");
-    }
-    if !u.enabled {
-        return refuse("User is disabled.");
-    }
-    match u.status.as_str() {
-        "CONFIRMED" => {}
-        "UNCONFIRMED" => return refuse("User is not confirmed."),
-        "FORCE_CHANGE_PASSWORD" => {
+    let u = match si.after_first_factor(u, "HOSTED_UI").await {
+        Ok(Next::Authenticated(u)) => u,
+        Ok(Next::Challenge(c)) if c.name == "NEW_PASSWORD_REQUIRED" => {
             return refuse(
                 "Password change required: set a permanent password (AdminSetUserPassword) first; the emulator's hosted UI has no change-password page.",
             );
         }
-        other => return refuse(&format!("User cannot sign in in state {other}.")),
-    }
-    if let Err(e) = triggers::authentication(&cx, &pool, &client, &u, &flow).await {
+        Ok(Next::Challenge(c)) => {
+            return refuse(&format!(
+                "This sign-in needs {}: the emulator's hosted UI has no page for it; sign in through the API (InitiateAuth) instead.",
+                c.name
+            ));
+        }
+        Err(e) => return refuse(&e.message),
+    };
+    if let Err(e) = triggers::post_authentication(&cx, &si.pool, &client, &u, &flow).await {
         return refuse(&e.message);
     }
     step(&cx, "hosted.login", &flow, json!({"username": u.username}));

@@ -26,6 +26,15 @@ use flow::{AuthCode, AuthorizeRequest, CODE_MILLIS, HostedSession, SESSION_MILLI
 pub const SESSION_COOKIE: &str = "cognito";
 
 pub fn router(cx: Cognito) -> Router {
+    // Endpoints apps call with `fetch` (after a hosted sign-in) answer CORS; the pages do not.
+    let fetched = Router::new()
+        .route("/oauth2/token", post(token::token_post))
+        .route(
+            "/oauth2/userInfo",
+            get(userinfo::userinfo_get).post(userinfo::userinfo_get),
+        )
+        .route("/oauth2/revoke", post(userinfo::revoke_post))
+        .layer(super::cors::oauth());
     Router::new()
         .route("/oauth2/authorize", get(hosted::authorize_get))
         .route("/login", get(hosted::login_get).post(hosted::login_post))
@@ -34,12 +43,7 @@ pub fn router(cx: Cognito) -> Router {
             "/oauth2/idpresponse",
             get(super::federation::idpresponse_get).post(super::federation::idpresponse_post),
         )
-        .route("/oauth2/token", post(token::token_post))
-        .route(
-            "/oauth2/userInfo",
-            get(userinfo::userinfo_get).post(userinfo::userinfo_get),
-        )
-        .route("/oauth2/revoke", post(userinfo::revoke_post))
+        .merge(fetched)
         .with_state(cx)
 }
 
@@ -257,6 +261,7 @@ async fn implicit_tokens(
         origin_jti: None,
         with_refresh: false,
         overrides,
+        device_key: None,
     };
     let t = tokens::issue(cx, &grant).map_err(|e| fail(e.message))?;
     Ok(vec![

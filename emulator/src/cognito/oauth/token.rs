@@ -242,6 +242,7 @@ async fn code_grant(
         origin_jti: None,
         with_refresh: true,
         overrides,
+        device_key: None,
     };
     let t = tokens::issue(cx, &grant).map_err(|e| oauth("invalid_request", e.message))?;
     Ok((
@@ -305,6 +306,7 @@ async fn refresh_grant(
         origin_jti: Some(row.origin_jti),
         with_refresh: false,
         overrides,
+        device_key: None,
     };
     let t = tokens::issue(cx, &grant).map_err(|e| oauth("invalid_request", e.message))?;
     Ok(

@@ -27,7 +27,10 @@ use super::Cognito;
 use super::model::Pool;
 use crate::journal::{EventKind, Service};
 pub use events::PreSignUpAnswer;
-pub use typed::{authentication, post_confirmation, pre_sign_up, pre_token};
+pub use typed::{
+    authentication, custom_auth, post_authentication, post_confirmation, pre_authentication,
+    pre_sign_up, pre_token,
+};
 
 /// Cognito waits this long for each attempt.
 pub const TIMEOUT: Duration = Duration::from_secs(5);

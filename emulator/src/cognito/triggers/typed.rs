@@ -47,7 +47,8 @@ pub async fn post_confirmation(
         .map(|_| ())
 }
 
-/// PreAuthentication then PostAuthentication for a sign-in of an existing user.
+/// PreAuthentication then PostAuthentication for a sign-in of an existing user that needs no
+/// further factor (federation).
 pub async fn authentication(
     cx: &Cognito,
     pool: &Pool,
@@ -55,11 +56,22 @@ pub async fn authentication(
     user: &UserRow,
     flow: &str,
 ) -> Result<(), TriggerError> {
-    let id = Some(client.client_id.as_str());
+    pre_authentication(cx, pool, client, user, flow).await?;
+    post_authentication(cx, pool, client, user, flow).await
+}
+
+/// PreAuthentication: before the user's credentials are checked; its error refuses the sign-in.
+pub async fn pre_authentication(
+    cx: &Cognito,
+    pool: &Pool,
+    client: &Client,
+    user: &UserRow,
+    flow: &str,
+) -> Result<(), TriggerError> {
     let pre = events::for_user(
         cx,
         pool,
-        id,
+        Some(client.client_id.as_str()),
         "PreAuthentication_Authentication",
         user,
         json!({"validationData": {}, "userNotFound": false}),
@@ -67,14 +79,25 @@ pub async fn authentication(
     );
     invoke(cx, pool, "PreAuthentication", pre, flow)
         .await
+        .map(|_| ())
         .map_err(|e| TriggerError {
             message: e.api_message("PreAuthentication"),
             ..e
-        })?;
+        })
+}
+
+/// PostAuthentication: after every factor passed, before tokens are issued.
+pub async fn post_authentication(
+    cx: &Cognito,
+    pool: &Pool,
+    client: &Client,
+    user: &UserRow,
+    flow: &str,
+) -> Result<(), TriggerError> {
     let post = events::for_user(
         cx,
         pool,
-        id,
+        Some(client.client_id.as_str()),
         "PostAuthentication_Authentication",
         user,
         json!({"newDeviceUsed": false}),
@@ -82,11 +105,36 @@ pub async fn authentication(
     );
     invoke(cx, pool, "PostAuthentication", post, flow)
         .await
+        .map(|_| ())
         .map_err(|e| TriggerError {
             message: e.api_message("PostAuthentication"),
             ..e
-        })?;
-    Ok(())
+        })
+}
+
+/// A custom authentication trigger (`DefineAuthChallenge`, `CreateAuthChallenge`,
+/// `VerifyAuthChallengeResponse`) with its `request`; the handler's `response`.
+pub async fn custom_auth(
+    cx: &Cognito,
+    pool: &Pool,
+    client: &Client,
+    user: &UserRow,
+    trigger: &str,
+    request: serde_json::Value,
+    flow: &str,
+) -> Result<serde_json::Value, TriggerError> {
+    let source = format!("{trigger}_Authentication");
+    let event = events::for_user(
+        cx,
+        pool,
+        Some(client.client_id.as_str()),
+        &source,
+        user,
+        request,
+        json!({}),
+    );
+    let answer = invoke(cx, pool, trigger, event, flow).await?;
+    Ok(answer.map(|a| a["response"].clone()).unwrap_or_default())
 }
 
 /// Pre token generation: the claims the handler adds, overrides or suppresses.

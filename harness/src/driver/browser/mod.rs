@@ -6,7 +6,7 @@
 //! phone: it reads the code from a screenshot of the desktop and opens its URL.
 
 mod camera;
-mod chromedriver;
+pub mod chromedriver;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
