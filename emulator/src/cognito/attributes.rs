@@ -139,6 +139,14 @@ pub fn is_phone(v: &str) -> bool {
 }
 
 /// Set (or replace) attributes on a stored list, keeping first-seen order.
+/// Attributes as a request gave them, as (name, value) pairs (an absent value is empty).
+pub fn pairs(attrs: &[AttributeIn]) -> Vec<(String, String)> {
+    attrs
+        .iter()
+        .map(|a| (a.name.clone(), a.value.clone().unwrap_or_default()))
+        .collect()
+}
+
 pub fn upsert(list: &mut Vec<(String, String)>, name: &str, value: &str) {
     match list.iter_mut().find(|(n, _)| n == name) {
         Some(slot) => slot.1 = value.to_owned(),

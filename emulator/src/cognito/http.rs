@@ -140,7 +140,7 @@ async fn api_post(State(cx): State<Cognito>, headers: HeaderMap, body: Body) -> 
         .map(|v| redact(v.clone()))
         .unwrap_or(Value::Null);
     let outcome = match (op, request) {
-        (Ok(op), Ok(body)) => call_with_triggers(&cx, op, body, &flow).await,
+        (Ok(op), Ok(body)) => op.run(&cx, body, &flow).await,
         (Err(e), _) | (_, Err(e)) => Err(e),
     };
     let request_id = HeaderValue::from_str(&flow).ok();
@@ -176,23 +176,6 @@ async fn api_post(State(cx): State<Cognito>, headers: HeaderMap, body: Body) -> 
         resp.headers_mut().insert("x-amzn-RequestId", id);
     }
     resp
-}
-
-/// Run an operation, with the native PreSignUp trigger around those that sign users up and
-/// PostConfirmation after those that confirm them.
-async fn call_with_triggers(
-    cx: &Cognito,
-    op: Operation,
-    body: Value,
-    flow_id: &str,
-) -> Result<Value, CognitoError> {
-    let answer = super::triggers::native::before(cx, op, &body, flow_id).await?;
-    let mut out = op.run(cx, body.clone(), flow_id).await?;
-    if let Some(a) = answer {
-        super::triggers::native::after(cx, op, &body, a, &mut out)?;
-    }
-    super::triggers::native::post_confirmation(cx, op, &body, &out, flow_id).await?;
-    Ok(out)
 }
 
 async fn jwks_get(State(cx): State<Cognito>, Path(pool_id): Path<String>) -> Response {

@@ -91,7 +91,6 @@ operations! {
         DescribeResourceServer => idps::describe_resource_server,
         ListResourceServers => idps::list_resource_servers,
         DeleteResourceServer => idps::delete_resource_server,
-        AdminCreateUser => users::admin_create,
         AdminGetUser => users::admin_get,
         AdminDeleteUser => users::admin_delete,
         AdminUpdateUserAttributes => users::admin_update_attributes,
@@ -100,9 +99,6 @@ operations! {
         AdminEnableUser => users::admin_enable,
         AdminSetUserPassword => users::admin_set_password,
         ListUsers => users::list,
-        SignUp => signup::sign_up,
-        ConfirmSignUp => signup::confirm,
-        AdminConfirmSignUp => signup::admin_confirm,
         ResendConfirmationCode => signup::resend,
         ForgotPassword => signup::forgot_password,
         ConfirmForgotPassword => signup::confirm_forgot_password,
@@ -145,6 +141,10 @@ operations! {
         RevokeToken => auth::revoke_token,
     }
     async {
+        AdminCreateUser => users::admin_create,
+        SignUp => signup::sign_up,
+        ConfirmSignUp => signup::confirm,
+        AdminConfirmSignUp => signup::admin_confirm,
         InitiateAuth => auth::initiate,
         AdminInitiateAuth => auth::admin_initiate,
         RespondToAuthChallenge => auth::respond,

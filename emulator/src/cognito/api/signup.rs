@@ -14,7 +14,7 @@ use crate::cognito::attributes::{self, AttributeIn};
 use crate::cognito::error::{CognitoError, Exception, Result};
 use crate::cognito::model::{Client, Pool};
 use crate::cognito::user::{self, PendingCode, UserState};
-use crate::cognito::{Cognito, password};
+use crate::cognito::{Cognito, password, triggers};
 use crate::outbox::Channel;
 use crate::store::UserRow;
 
@@ -135,7 +135,9 @@ pub struct SignUpIn {
     user_attributes: Vec<AttributeIn>,
 }
 
-pub fn sign_up(cx: &Cognito, input: SignUpIn) -> Result<Value> {
+/// SignUp: validated first, then PreSignUp (its answer may confirm the user and verify
+/// contacts), then one write; PostConfirmation when the user was confirmed.
+pub async fn sign_up(cx: &Cognito, input: SignUpIn, flow: &str) -> Result<Value> {
     let client = client_by_id(cx, &input.client_id)?;
     let pool = pool(cx, &client.pool_id)?;
     check_secret_hash(&client, &input.username, input.secret_hash.as_deref())?;
@@ -155,11 +157,27 @@ pub fn sign_up(cx: &Cognito, input: SignUpIn) -> Result<Value> {
         }
     })?;
     user::check_unique(cx, &pool, &u.attributes, None)?;
+    let given = attributes::pairs(&input.user_attributes);
+    let answer = triggers::pre_sign_up(
+        cx,
+        &pool,
+        Some(&client.client_id),
+        "PreSignUp_SignUp",
+        &input.username,
+        &given,
+        flow,
+    )
+    .await
+    .map_err(|e| e.api_error("PreSignUp"))?;
+    answer.apply(&mut u.attributes);
     let mut state = UserState::of(&u);
     state.set_password(cx, &pool.id, &u.username, &input.password);
     state.store_in(&mut u);
     let verify = pool.auto_verified_attributes();
-    let delivery = if verify.iter().any(|a| u.attribute(a).is_some()) {
+    let delivery = if answer.auto_confirm_user {
+        u.status = "CONFIRMED".into();
+        None
+    } else if verify.iter().any(|a| u.attribute(a).is_some()) {
         Some(send_code(
             cx,
             &pool,
@@ -175,11 +193,28 @@ pub fn sign_up(cx: &Cognito, input: SignUpIn) -> Result<Value> {
         .store
         .insert_user(u)
         .map_err(|_| CognitoError::new(Exception::UsernameExists, "User already exists"))?;
-    let mut out = json!({"UserConfirmed": false, "UserSub": u.sub});
+    let mut out = json!({"UserConfirmed": answer.auto_confirm_user, "UserSub": u.sub});
     if let Some(d) = delivery {
         out["CodeDeliveryDetails"] = d;
     }
+    if answer.auto_confirm_user {
+        post_confirmation(cx, &pool, Some(&client.client_id), &u, flow).await?;
+    }
     Ok(out)
+}
+
+/// PostConfirmation_ConfirmSignUp after a user was confirmed. The user stays confirmed if
+/// the handler fails; the caller gets the handler's error, as in Cognito.
+async fn post_confirmation(
+    cx: &Cognito,
+    pool: &Pool,
+    client_id: Option<&str>,
+    u: &UserRow,
+    flow: &str,
+) -> Result<()> {
+    triggers::post_confirmation(cx, pool, client_id, u, flow)
+        .await
+        .map_err(|e| e.api_error("PostConfirmation"))
 }
 
 #[derive(Debug, Deserialize)]
@@ -201,7 +236,7 @@ fn verify_contact(u: &mut UserRow) {
     attributes::upsert(&mut u.attributes, attr, "true");
 }
 
-pub fn confirm(cx: &Cognito, input: ConfirmIn) -> Result<Value> {
+pub async fn confirm(cx: &Cognito, input: ConfirmIn, flow: &str) -> Result<Value> {
     let client = client_by_id(cx, &input.client_id)?;
     let pool = pool(cx, &client.pool_id)?;
     check_secret_hash(&client, &input.username, input.secret_hash.as_deref())?;
@@ -217,6 +252,7 @@ pub fn confirm(cx: &Cognito, input: ConfirmIn) -> Result<Value> {
     u.status = "CONFIRMED".into();
     u.modified = cx.clock.now_millis();
     cx.store.update_user(&u)?;
+    post_confirmation(cx, &pool, Some(&client.client_id), &u, flow).await?;
     Ok(json!({}))
 }
 
@@ -227,7 +263,7 @@ pub struct AdminConfirmIn {
     username: String,
 }
 
-pub fn admin_confirm(cx: &Cognito, input: AdminConfirmIn) -> Result<Value> {
+pub async fn admin_confirm(cx: &Cognito, input: AdminConfirmIn, flow: &str) -> Result<Value> {
     let pool = pool(cx, &input.user_pool_id)?;
     let mut u = user::get(cx, &pool, &input.username)?;
     if u.status != "UNCONFIRMED" {
@@ -239,6 +275,7 @@ pub fn admin_confirm(cx: &Cognito, input: AdminConfirmIn) -> Result<Value> {
     u.status = "CONFIRMED".into();
     u.modified = cx.clock.now_millis();
     cx.store.update_user(&u)?;
+    post_confirmation(cx, &pool, None, &u, flow).await?;
     Ok(json!({}))
 }
 

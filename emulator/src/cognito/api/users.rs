@@ -70,7 +70,9 @@ pub fn new_user(
     })
 }
 
-pub fn admin_create(cx: &Cognito, input: AdminCreateIn) -> Result<Value> {
+/// AdminCreateUser: validated first, then PreSignUp (its answer may verify contacts), then
+/// one write.
+pub async fn admin_create(cx: &Cognito, input: AdminCreateIn, flow: &str) -> Result<Value> {
     let pool = pool(cx, &input.user_pool_id)?;
     let policy = pool.password_policy();
     if input.message_action.as_deref() == Some("RESEND") {
@@ -108,6 +110,22 @@ pub fn admin_create(cx: &Cognito, input: AdminCreateIn) -> Result<Value> {
         &input.user_attributes,
         "FORCE_CHANGE_PASSWORD",
     )?;
+    if !input.force_alias_creation {
+        user::check_unique(cx, &pool, &u.attributes, None)?;
+    }
+    let given = attributes::pairs(&input.user_attributes);
+    let answer = crate::cognito::triggers::pre_sign_up(
+        cx,
+        &pool,
+        None,
+        "PreSignUp_AdminCreateUser",
+        &input.username,
+        &given,
+        flow,
+    )
+    .await
+    .map_err(|e| e.api_error("PreSignUp"))?;
+    answer.apply(&mut u.attributes);
     if input.force_alias_creation {
         move_aliases(cx, &pool, &u.attributes)?;
     }

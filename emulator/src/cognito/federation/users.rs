@@ -158,12 +158,7 @@ async fn first_sign_in(
             "Already found an entry for username {fed_name}"
         )));
     }
-    if answer.auto_verify_email && attrs.iter().any(|(k, _)| k == "email") {
-        attributes::upsert(&mut attrs, "email_verified", "true");
-    }
-    if answer.auto_verify_phone && attrs.iter().any(|(k, _)| k == "phone_number") {
-        attributes::upsert(&mut attrs, "phone_number_verified", "true");
-    }
+    answer.apply(&mut attrs);
     let now = cx.clock.now_millis();
     let sub = crate::cognito::user::fresh_sub(cx, pool).map_err(internal)?;
     let identity = json!([{"userId": subject, "providerName": idp.name, "providerType": idp.provider_type, "issuer": null, "primary": "true", "dateCreated": now.to_string()}]);

@@ -90,6 +90,24 @@ pub struct PreSignUpAnswer {
 }
 
 impl PreSignUpAnswer {
+    /// Mark the contacts the handler verified (only those the user has).
+    pub fn apply(&self, attrs: &mut Vec<(String, String)>) {
+        for (wanted, name, flag) in [
+            (self.auto_verify_email, "email", "email_verified"),
+            (
+                self.auto_verify_phone,
+                "phone_number",
+                "phone_number_verified",
+            ),
+        ] {
+            if wanted && attrs.iter().any(|(k, _)| k == name) {
+                crate::cognito::attributes::upsert(attrs, flag, "true");
+            }
+        }
+    }
+}
+
+impl PreSignUpAnswer {
     pub fn from_response(r: &Value) -> Self {
         let flag = |k: &str| r.get(k).and_then(Value::as_bool).unwrap_or(false);
         Self {

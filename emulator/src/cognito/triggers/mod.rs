@@ -11,7 +11,6 @@
 
 mod builtin;
 pub mod events;
-pub mod native;
 mod node;
 mod rie;
 mod typed;
