@@ -34,6 +34,13 @@ pub enum Exception {
     UserNotFound,
     UsernameExists,
     UserPoolTagging,
+    WebAuthnChallengeNotFound,
+    WebAuthnClientMismatch,
+    WebAuthnConfigurationMissing,
+    WebAuthnCredentialNotSupported,
+    WebAuthnNotEnabled,
+    WebAuthnOriginNotAllowed,
+    WebAuthnRelyingPartyMismatch,
 }
 
 impl Exception {
@@ -69,6 +76,13 @@ impl Exception {
             UserNotFound => "UserNotFoundException",
             UsernameExists => "UsernameExistsException",
             UserPoolTagging => "UserPoolTaggingException",
+            WebAuthnChallengeNotFound => "WebAuthnChallengeNotFoundException",
+            WebAuthnClientMismatch => "WebAuthnClientMismatchException",
+            WebAuthnConfigurationMissing => "WebAuthnConfigurationMissingException",
+            WebAuthnCredentialNotSupported => "WebAuthnCredentialNotSupportedException",
+            WebAuthnNotEnabled => "WebAuthnNotEnabledException",
+            WebAuthnOriginNotAllowed => "WebAuthnOriginNotAllowedException",
+            WebAuthnRelyingPartyMismatch => "WebAuthnRelyingPartyMismatchException",
         }
     }
 

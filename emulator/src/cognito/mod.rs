@@ -10,6 +10,7 @@ pub mod http;
 pub mod keys;
 pub mod model;
 pub mod oauth;
+pub mod passkeys;
 pub mod password;
 pub mod signin;
 pub mod tokens;
@@ -45,9 +46,16 @@ pub struct Services {
     pub http: reqwest::Client,
     pub jwks: federation::oidc::JwksCache,
     pub triggers: triggers::Triggers,
+    /// WebAuthn challenges issued for user-pool passkeys, each usable once. A
+    /// `std::sync::Mutex`: never held across an `.await`.
+    challenges: std::sync::Mutex<crate::webauthn::ChallengeRegistry>,
 }
 
 impl Services {
+    pub fn challenges(&self) -> std::sync::MutexGuard<'_, crate::webauthn::ChallengeRegistry> {
+        self.challenges.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// `functions` maps Lambda ARNs to emulator trigger targets (`[lambda_functions]`).
     pub fn new(functions: std::collections::BTreeMap<String, String>) -> Self {
         let http = reqwest::Client::builder()
@@ -60,6 +68,7 @@ impl Services {
             http,
             jwks: Default::default(),
             triggers: triggers::Triggers::new(functions, reqwest::Client::new()),
+            challenges: Default::default(),
         }
     }
 }

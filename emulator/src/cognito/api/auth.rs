@@ -89,11 +89,6 @@ async fn start(
     if !usable {
         return Err(unsupported_flow(auth_flow, admin));
     }
-    if canonical == "USER_AUTH" {
-        return Err(CognitoError::invalid(
-            "USER_AUTH (choice-based sign-in) is not supported by this emulator yet: use USER_SRP_AUTH, USER_PASSWORD_AUTH or CUSTOM_AUTH.",
-        ));
-    }
     check_flow_allowed(&c, canonical)?;
     let si = SignIn::new(cx, c, flow)?;
     if canonical == "REFRESH_TOKEN_AUTH" {
@@ -103,6 +98,7 @@ async fn start(
     let next = match canonical {
         "USER_SRP_AUTH" => si.srp_start(p).await?,
         "CUSTOM_AUTH" => custom::start(&si, p).await?,
+        "USER_AUTH" => si.user_auth_start(p).await?,
         _ => {
             let username = param(p, "USERNAME")?;
             let pw = param(p, "PASSWORD")?;
@@ -141,6 +137,9 @@ async fn answer(si: &SignIn<'_>, next: Next, source: &str) -> Result<Value> {
             let mut out = json!({"ChallengeName": c.name, "ChallengeParameters": c.parameters});
             if let Some(s) = c.session {
                 out["Session"] = json!(s);
+            }
+            if !c.available.is_empty() {
+                out["AvailableChallenges"] = json!(c.available);
             }
             Ok(out)
         }

@@ -12,6 +12,7 @@ pub mod mfa;
 pub mod pools;
 pub mod signup;
 pub mod users;
+pub mod webauthn;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -130,6 +131,10 @@ operations! {
         AdminListDevices => devices::admin_list,
         AdminUpdateDeviceStatus => devices::admin_update_status,
         AdminForgetDevice => devices::admin_forget,
+        StartWebAuthnRegistration => webauthn::start,
+        CompleteWebAuthnRegistration => webauthn::complete,
+        ListWebAuthnCredentials => webauthn::list,
+        DeleteWebAuthnCredential => webauthn::delete,
         SetUserPoolMfaConfig => mfa::set_pool_config,
         GetUserPoolMfaConfig => mfa::get_pool_config,
         AssociateSoftwareToken => mfa::associate,

@@ -96,6 +96,7 @@ impl SignIn<'_> {
                 ("USER_ID_FOR_SRP", u.username.clone()),
             ]),
             session: None,
+            available: Vec::new(),
         }))
     }
 
@@ -130,6 +131,9 @@ impl SignIn<'_> {
             }
             "CUSTOM_CHALLENGE" => custom::answer(self, session, r).await,
             "DEVICE_SRP_AUTH" => self.device_srp(session, r),
+            "SELECT_CHALLENGE" => self.select_challenge(session, r).await,
+            "WEB_AUTHN" => self.web_authn(session, r),
+            "SMS_OTP" => self.sign_in_code("SMS_OTP", session, r),
             "DEVICE_PASSWORD_VERIFIER" => self.device_verifier(session, r),
             other => Err(CognitoError::invalid(format!(
                 "Challenge {other} is not supported by this emulator."

@@ -107,6 +107,7 @@ impl SignIn<'_> {
                 ("DEVICE_KEY", key.to_owned()),
             ]),
             session: Some(id),
+            available: Vec::new(),
         }))
     }
 

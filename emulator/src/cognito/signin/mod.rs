@@ -12,6 +12,7 @@ pub mod mfa;
 pub mod session;
 pub mod srp;
 pub mod totp;
+pub mod user_auth;
 
 use serde_json::{Map, Value, json};
 
@@ -59,6 +60,8 @@ pub struct Challenge {
     pub name: String,
     pub parameters: Map<String, Value>,
     pub session: Option<String>,
+    /// `AvailableChallenges` of a `SELECT_CHALLENGE` (USER_AUTH).
+    pub available: Vec<String>,
 }
 
 /// Where a sign-in stands after a step.
@@ -250,6 +253,7 @@ impl<'a> SignIn<'a> {
                 ("userAttributes", Value::Object(visible).to_string()),
             ]),
             session: Some(id),
+            available: Vec::new(),
         }))
     }
 
@@ -265,6 +269,7 @@ impl<'a> SignIn<'a> {
             name: name.to_owned(),
             parameters,
             session: Some(id),
+            available: Vec::new(),
         }))
     }
 

@@ -1,0 +1,396 @@
+//! Cognito's own passwordless sign-in through the official AWS SDK for Rust: passkeys
+//! registered by access token (Start/CompleteWebAuthnRegistration, List, Delete) with the
+//! harness's virtual authenticator, verified by the project's strict verifier; USER_AUTH with
+//! SELECT_CHALLENGE and PREFERRED_CHALLENGE (WEB_AUTHN, EMAIL_OTP, PASSWORD); and the
+//! negative cases: wrong origin, replayed challenge, another user's passkey, a deleted one.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+mod common;
+
+use aws_sdk_cognitoidentityprovider as cip;
+use aws_smithy_types::Document;
+use cip::types::{AuthFlowType, ChallengeNameType};
+use common::{CLIENT, POOL, attr, code, confirmed_user, message};
+use harness::authenticator::{AuthenticatorConfig, VirtualAuthenticator};
+use serde_json::Value;
+
+/// The page the ceremonies run in: the default client's callback origin.
+const ORIGIN: &str = "http://localhost:3000";
+
+fn to_doc(v: &Value) -> Document {
+    match v {
+        Value::Null => Document::Null,
+        Value::Bool(b) => Document::Bool(*b),
+        Value::Number(n) => match n.as_u64() {
+            Some(u) => Document::Number(aws_smithy_types::Number::PosInt(u)),
+            None => match n.as_i64() {
+                Some(i) => Document::Number(aws_smithy_types::Number::NegInt(i)),
+                None => Document::Number(aws_smithy_types::Number::Float(n.as_f64().unwrap())),
+            },
+        },
+        Value::String(s) => Document::String(s.clone()),
+        Value::Array(a) => Document::Array(a.iter().map(to_doc).collect()),
+        Value::Object(o) => {
+            Document::Object(o.iter().map(|(k, v)| (k.clone(), to_doc(v))).collect())
+        }
+    }
+}
+
+fn from_doc(d: &Document) -> Value {
+    match d {
+        Document::Null => Value::Null,
+        Document::Bool(b) => Value::Bool(*b),
+        Document::Number(n) => match *n {
+            aws_smithy_types::Number::PosInt(u) => Value::from(u),
+            aws_smithy_types::Number::NegInt(i) => Value::from(i),
+            aws_smithy_types::Number::Float(f) => Value::from(f),
+        },
+        Document::String(s) => Value::String(s.clone()),
+        Document::Array(a) => Value::Array(a.iter().map(from_doc).collect()),
+        Document::Object(o) => {
+            Value::Object(o.iter().map(|(k, v)| (k.clone(), from_doc(v))).collect())
+        }
+    }
+}
+
+/// Passwordless allowed on the default pool and USER_AUTH on its client.
+async fn enable(sdk: &cip::Client) {
+    sdk.update_user_pool()
+        .user_pool_id(POOL)
+        .auto_verified_attributes(cip::types::VerifiedAttributeType::Email)
+        .policies(
+            cip::types::UserPoolPolicyType::builder()
+                .sign_in_policy(
+                    cip::types::SignInPolicyType::builder()
+                        .allowed_first_auth_factors(cip::types::AuthFactorType::Password)
+                        .allowed_first_auth_factors(cip::types::AuthFactorType::WebAuthn)
+                        .allowed_first_auth_factors(cip::types::AuthFactorType::EmailOtp)
+                        .build(),
+                )
+                .build(),
+        )
+        .user_pool_tier(cip::types::UserPoolTierType::Essentials)
+        .send()
+        .await
+        .unwrap();
+    sdk.update_user_pool_client()
+        .user_pool_id(POOL)
+        .client_id(CLIENT)
+        .callback_urls("http://localhost:3000/callback")
+        .explicit_auth_flows(cip::types::ExplicitAuthFlowsType::AllowUserAuth)
+        .explicit_auth_flows(cip::types::ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .explicit_auth_flows(cip::types::ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn access_token(sdk: &cip::Client, email: &str) -> String {
+    let out = sdk
+        .initiate_auth()
+        .client_id(CLIENT)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", email)
+        .auth_parameters("PASSWORD", "Passw0rd!")
+        .send()
+        .await
+        .unwrap();
+    out.authentication_result()
+        .unwrap()
+        .access_token()
+        .unwrap()
+        .to_owned()
+}
+
+async fn register(
+    sdk: &cip::Client,
+    access: &str,
+    device: &mut VirtualAuthenticator,
+    origin: &str,
+) -> Result<(), (String, String)> {
+    let start = sdk
+        .start_web_authn_registration()
+        .access_token(access)
+        .send()
+        .await
+        .unwrap();
+    let options = from_doc(start.credential_creation_options());
+    let credential = device.create(&options.to_string(), origin).unwrap();
+    sdk.complete_web_authn_registration()
+        .access_token(access)
+        .credential(to_doc(&credential))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| (code(&e), message(&e)))
+}
+
+/// USER_AUTH with WEB_AUTHN preferred: the options, and the session to answer with.
+async fn passkey_challenge(sdk: &cip::Client, email: &str) -> (String, String) {
+    let out = sdk
+        .initiate_auth()
+        .client_id(CLIENT)
+        .auth_flow(AuthFlowType::UserAuth)
+        .auth_parameters("USERNAME", email)
+        .auth_parameters("PREFERRED_CHALLENGE", "WEB_AUTHN")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.challenge_name(), Some(&ChallengeNameType::WebAuthn));
+    let options = out.challenge_parameters().unwrap()["CREDENTIAL_REQUEST_OPTIONS"].clone();
+    (options, out.session().unwrap().to_owned())
+}
+
+async fn answer_passkey(
+    sdk: &cip::Client,
+    email: &str,
+    session: &str,
+    credential: &Value,
+) -> Result<cip::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput, (String, String)>
+{
+    sdk.respond_to_auth_challenge()
+        .client_id(CLIENT)
+        .challenge_name(ChallengeNameType::WebAuthn)
+        .session(session)
+        .challenge_responses("USERNAME", email)
+        .challenge_responses("CREDENTIAL", credential.to_string())
+        .send()
+        .await
+        .map_err(|e| (code(&e), message(&e)))
+}
+
+#[tokio::test]
+async fn a_passkey_is_registered_listed_used_and_deleted() {
+    let emu = common::start().await;
+    let sdk = &emu.sdk;
+    let not_enabled = {
+        confirmed_user(sdk, "early@example.com", "Passw0rd!").await;
+        let access = access_token(sdk, "early@example.com").await;
+        sdk.start_web_authn_registration()
+            .access_token(&access)
+            .send()
+            .await
+            .unwrap_err()
+    };
+    assert_eq!(code(&not_enabled), "WebAuthnNotEnabledException");
+    enable(sdk).await;
+    confirmed_user(sdk, "pk@example.com", "Passw0rd!").await;
+    let access = access_token(sdk, "pk@example.com").await;
+    let mut device = VirtualAuthenticator::with_seed(AuthenticatorConfig::default(), 5).unwrap();
+    register(sdk, &access, &mut device, ORIGIN).await.unwrap();
+    let listed = sdk
+        .list_web_authn_credentials()
+        .access_token(&access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.credentials().len(), 1);
+    let cred = &listed.credentials()[0];
+    assert_eq!(cred.relying_party_id(), "localhost");
+
+    // SELECT_CHALLENGE lists what this user can use.
+    let select = sdk
+        .initiate_auth()
+        .client_id(CLIENT)
+        .auth_flow(AuthFlowType::UserAuth)
+        .auth_parameters("USERNAME", "pk@example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        select.challenge_name(),
+        Some(&ChallengeNameType::SelectChallenge)
+    );
+    let available: Vec<&str> = select
+        .available_challenges()
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    assert_eq!(
+        available,
+        ["PASSWORD", "PASSWORD_SRP", "EMAIL_OTP", "WEB_AUTHN"]
+    );
+
+    let (options, session) = passkey_challenge(sdk, "pk@example.com").await;
+    let assertion = device.get(&options, ORIGIN).unwrap();
+    let ok = answer_passkey(sdk, "pk@example.com", &session, &assertion)
+        .await
+        .unwrap();
+    assert!(ok.authentication_result().unwrap().id_token().is_some());
+    // The same assertion again: its session (and challenge) are spent.
+    let replay = answer_passkey(sdk, "pk@example.com", &session, &assertion).await;
+    assert_eq!(
+        replay.unwrap_err(),
+        (
+            "NotAuthorizedException".into(),
+            "Invalid session for the user.".into()
+        )
+    );
+
+    let id = cred.credential_id();
+    sdk.delete_web_authn_credential()
+        .access_token(&access)
+        .credential_id(id)
+        .send()
+        .await
+        .unwrap();
+    let again = sdk
+        .delete_web_authn_credential()
+        .access_token(&access)
+        .credential_id(id)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&again), "ResourceNotFoundException");
+    let select = sdk
+        .initiate_auth()
+        .client_id(CLIENT)
+        .auth_flow(AuthFlowType::UserAuth)
+        .auth_parameters("USERNAME", "pk@example.com")
+        .auth_parameters("PREFERRED_CHALLENGE", "WEB_AUTHN")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        select.challenge_name(),
+        Some(&ChallengeNameType::SelectChallenge),
+        "without a passkey, WEB_AUTHN is not offered"
+    );
+}
+
+#[tokio::test]
+async fn the_verifier_refuses_wrong_origins_replays_and_other_users_passkeys() {
+    let emu = common::start().await;
+    let sdk = &emu.sdk;
+    enable(sdk).await;
+    confirmed_user(sdk, "a@example.com", "Passw0rd!").await;
+    confirmed_user(sdk, "b@example.com", "Passw0rd!").await;
+    let access_a = access_token(sdk, "a@example.com").await;
+    let access_b = access_token(sdk, "b@example.com").await;
+    let mut dev_a = VirtualAuthenticator::with_seed(AuthenticatorConfig::default(), 11).unwrap();
+    let mut dev_b = VirtualAuthenticator::with_seed(AuthenticatorConfig::default(), 12).unwrap();
+
+    // An origin the pool does not serve (same RP ID, another port not registered).
+    let wrong = register(sdk, &access_a, &mut dev_a, "http://localhost:4444")
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.0, "WebAuthnOriginNotAllowedException", "{wrong:?}");
+    assert!(wrong.1.contains("OriginMismatch"), "{}", wrong.1);
+    // Completing without a pending registration.
+    let none = sdk
+        .complete_web_authn_registration()
+        .access_token(&access_a)
+        .credential(to_doc(&serde_json::json!({"id": "x"})))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&none), "WebAuthnChallengeNotFoundException");
+
+    register(sdk, &access_a, &mut dev_a, ORIGIN).await.unwrap();
+    register(sdk, &access_b, &mut dev_b, ORIGIN).await.unwrap();
+    // B's passkey answering A's challenge.
+    let (options, session) = passkey_challenge(sdk, "a@example.com").await;
+    let mut opts: Value = serde_json::from_str(&options).unwrap();
+    opts["allowCredentials"] = Value::Array(vec![]);
+    let b_assertion = dev_b.get(&opts.to_string(), ORIGIN).unwrap();
+    let other = answer_passkey(sdk, "a@example.com", &session, &b_assertion).await;
+    assert_eq!(other.unwrap_err().0, "NotAuthorizedException");
+    // A's own passkey from a wrong origin.
+    let (options, session) = passkey_challenge(sdk, "a@example.com").await;
+    let from_elsewhere = dev_a.get(&options, "http://localhost:4444").unwrap();
+    let refused = answer_passkey(sdk, "a@example.com", &session, &from_elsewhere)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.0, "WebAuthnOriginNotAllowedException",
+        "{refused:?}"
+    );
+}
+
+#[tokio::test]
+async fn email_codes_and_passwords_sign_in_through_user_auth() {
+    let emu = common::start().await;
+    let sdk = &emu.sdk;
+    let url = emu.url().to_owned();
+    enable(sdk).await;
+    confirmed_user(sdk, "otp@example.com", "Passw0rd!").await;
+    let out = sdk
+        .initiate_auth()
+        .client_id(CLIENT)
+        .auth_flow(AuthFlowType::UserAuth)
+        .auth_parameters("USERNAME", "otp@example.com")
+        .send()
+        .await
+        .unwrap();
+    let chose = sdk
+        .respond_to_auth_challenge()
+        .client_id(CLIENT)
+        .challenge_name(ChallengeNameType::SelectChallenge)
+        .session(out.session().unwrap())
+        .challenge_responses("USERNAME", "otp@example.com")
+        .challenge_responses("ANSWER", "EMAIL_OTP")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(chose.challenge_name(), Some(&ChallengeNameType::EmailOtp));
+    let body: Value = reqwest::get(format!(
+        "{url}/_emulator/outbox?destination=otp@example.com"
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let sent = body["messages"].as_array().unwrap().last().unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(sent.len(), 8);
+    let done = sdk
+        .respond_to_auth_challenge()
+        .client_id(CLIENT)
+        .challenge_name(ChallengeNameType::EmailOtp)
+        .session(chose.session().unwrap())
+        .challenge_responses("USERNAME", "otp@example.com")
+        .challenge_responses("EMAIL_OTP_CODE", sent)
+        .send()
+        .await
+        .unwrap();
+    assert!(done.authentication_result().is_some());
+
+    let password = sdk
+        .initiate_auth()
+        .client_id(CLIENT)
+        .auth_flow(AuthFlowType::UserAuth)
+        .auth_parameters("USERNAME", "otp@example.com")
+        .auth_parameters("PREFERRED_CHALLENGE", "PASSWORD")
+        .auth_parameters("PASSWORD", "Passw0rd!")
+        .send()
+        .await
+        .unwrap();
+    assert!(password.authentication_result().is_some());
+
+    // A user without a verified email is not offered EMAIL_OTP.
+    sdk.admin_create_user()
+        .user_pool_id(POOL)
+        .username("unverified@example.com")
+        .user_attributes(attr("email", "unverified@example.com"))
+        .temporary_password("Temp0rary!")
+        .send()
+        .await
+        .unwrap();
+    let out = sdk
+        .initiate_auth()
+        .client_id(CLIENT)
+        .auth_flow(AuthFlowType::UserAuth)
+        .auth_parameters("USERNAME", "unverified@example.com")
+        .send()
+        .await
+        .unwrap();
+    let available: Vec<&str> = out
+        .available_challenges()
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    assert_eq!(available, ["PASSWORD", "PASSWORD_SRP"]);
+}
