@@ -226,5 +226,8 @@ pub fn check_access_token(cx: &Cognito, token: &str) -> Result<(String, Value, U
         .store
         .user_by_sub(&pool_id, sub)?
         .ok_or_else(|| CognitoError::not_authorized("User does not exist."))?;
+    if !user.enabled {
+        return Err(CognitoError::not_authorized("User is disabled."));
+    }
     Ok((pool_id, claims, user))
 }

@@ -73,9 +73,20 @@ pub struct Page {
 
 const COLUMNS: &str = "u.id, u.pool_id, u.username, u.username_key, u.sub, u.status, u.enabled, u.created, u.modified, u.doc";
 
-/// The upper bound of a prefix range: every string starting with `p` sorts below `p` + U+10FFFF.
-fn prefix_end(p: &str) -> String {
-    format!("{p}\u{10FFFF}")
+/// The exclusive upper bound of a prefix range: `p` with its last character raised by one
+/// (code point order is UTF-8 byte order, SQLite's BINARY collation), after dropping trailing
+/// U+10FFFF, which has no successor. `None` when `p` is only U+10FFFF (or empty): no bound.
+fn prefix_end(p: &str) -> Option<String> {
+    let trimmed = p.trim_end_matches('\u{10FFFF}');
+    let last = trimmed.chars().next_back()?;
+    let next = match last as u32 + 1 {
+        0xD800 => '\u{E000}',
+        n => char::from_u32(n)?,
+    };
+    Some(format!(
+        "{}{next}",
+        &trimmed[..trimmed.len() - last.len_utf8()]
+    ))
 }
 
 fn read_user(r: &Row<'_>) -> rusqlite::Result<(UserRow, String)> {
@@ -287,8 +298,17 @@ fn query_sql(
     let mut range = |column: &str, a: &AttrQuery| {
         args.push(V::Text(a.value.clone()));
         if a.prefix {
-            args.push(V::Text(prefix_end(&a.value)));
-            format!("{column} >= ?4 AND {column} < ?5")
+            match prefix_end(&a.value) {
+                Some(end) => {
+                    args.push(V::Text(end));
+                    format!("{column} >= ?4 AND {column} < ?5")
+                }
+                None => {
+                    // No finite bound: the prefix itself is compared (a range scan to the end).
+                    args.push(V::Text(a.value.clone()));
+                    format!("{column} >= ?4 AND substr({column}, 1, length(?5)) = ?5")
+                }
+            }
         } else {
             format!("{column} = ?4")
         }
@@ -482,6 +502,9 @@ mod tests {
             ("b", "bob@x.io"),
             ("c", "anna@y.io"),
             ("d", "zed@x.io"),
+            ("e", "ann\u{10FFFF}z@x.io"),
+            ("f", "\u{10FFFF}\u{10FFFF}@x.io"),
+            ("g", "anO@x.io"),
         ] {
             s.insert_user(user("p", n, e)).unwrap();
         }
@@ -489,9 +512,12 @@ mod tests {
         let all = s.list_users("p", &UserQuery::All, 0, 3).unwrap();
         assert_eq!(names(&all), ["a", "b", "c"]);
         let rest = s
-            .list_users("p", &UserQuery::All, all.next_after.unwrap(), 3)
+            .list_users("p", &UserQuery::All, all.next_after.unwrap(), 4)
             .unwrap();
-        assert_eq!((names(&rest), rest.next_after), (vec!["d"], None));
+        assert_eq!(
+            (names(&rest), rest.next_after),
+            (vec!["d", "e", "f", "g"], None)
+        );
         let q = UserQuery::Attribute {
             name: "email".into(),
             query: AttrQuery {
@@ -499,7 +525,28 @@ mod tests {
                 prefix: true,
             },
         };
-        assert_eq!(names(&s.list_users("p", &q, 0, 60).unwrap()), ["a", "c"]);
+        assert_eq!(
+            names(&s.list_users("p", &q, 0, 60).unwrap()),
+            ["a", "c", "e"]
+        );
+        for (prefix, expect) in [
+            ("ann\u{10FFFF}", vec!["e"]),
+            ("\u{10FFFF}", vec!["f"]),
+            ("an", vec!["a", "c", "e", "g"]),
+        ] {
+            let q = UserQuery::Attribute {
+                name: "email".into(),
+                query: AttrQuery {
+                    value: prefix.into(),
+                    prefix: true,
+                },
+            };
+            assert_eq!(
+                names(&s.list_users("p", &q, 0, 60).unwrap()),
+                expect,
+                "{prefix:?}"
+            );
+        }
         let q = UserQuery::UsernameKey(AttrQuery {
             value: "b".into(),
             prefix: false,

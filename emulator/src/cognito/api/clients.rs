@@ -86,17 +86,20 @@ fn strings(settings: &Map<String, Value>, key: &str) -> Result<Vec<String>> {
 }
 
 /// Is `url` acceptable as a callback or sign-out URL: https, or http on localhost.
+/// The host is read with the WHATWG URL parser, as browsers read it (a backslash ends the
+/// authority: `http://evil.example\@x.localhost/` goes to `evil.example`).
 pub fn acceptable_redirect(url: &str) -> bool {
-    if url.starts_with("https://") {
-        return true;
-    }
-    let Some(rest) = url.strip_prefix("http://") else {
-        // App deep links such as myapp://callback are allowed.
-        return url.contains("://") && !url.starts_with("http");
+    let Ok(parsed) = url::Url::parse(url) else {
+        return false;
     };
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
-    host == "localhost" || host.ends_with(".localhost")
+    match parsed.scheme() {
+        "https" => parsed.host_str().is_some(),
+        "http" => parsed
+            .host_str()
+            .is_some_and(|h| h == "localhost" || h.ends_with(".localhost")),
+        // App deep links such as myapp://callback are allowed.
+        _ => url.contains("://"),
+    }
 }
 
 fn validate_validity(
@@ -418,6 +421,9 @@ mod tests {
             ("http://example.com/cb", false),
             ("myapp://callback", true),
             ("not a url", false),
+            ("http://evil.example\\@x.localhost/cb", false),
+            ("http://x.localhost@evil.example/cb", false),
+            ("http://localhost.evil.example/cb", false),
         ] {
             assert_eq!(acceptable_redirect(url), ok, "{url}");
         }

@@ -106,7 +106,9 @@ fn take_pending(
 ) -> Result<(String, PendingFederation), String> {
     let s = state_param.ok_or("Required parameter state is missing")?;
     let pool_id = state::pool_of(s).ok_or("Invalid state")?;
-    let key = state::key(cx, &pool_id).map_err(|e| e.message)?;
+    let key = state::existing_key(cx, &pool_id)
+        .map_err(|e| e.message)?
+        .ok_or("Invalid state: no flow of this user pool was started")?;
     let (pool_id, flow) = state::verify(&key, s).ok_or("Invalid state: signature check failed")?;
     let pending: PendingFederation = cx
         .store

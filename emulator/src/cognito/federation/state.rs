@@ -20,11 +20,18 @@ impl Entity for StateKey {
     const KIND: &'static str = "state_key";
 }
 
-/// The pool's key, created on first use.
+/// The pool's key if it has signed a state before: what checking a state needs. A state
+/// naming a pool without a key is forged, and checking it writes nothing.
+pub fn existing_key(cx: &Cognito, pool_id: &str) -> Result<Option<Vec<u8>>> {
+    Ok(cx
+        .store
+        .get::<StateKey>(pool_id, "")?
+        .and_then(|k| STANDARD.decode(&k.secret).ok()))
+}
+
+/// The pool's key, created on first use (signing).
 pub fn key(cx: &Cognito, pool_id: &str) -> Result<Vec<u8>> {
-    if let Some(k) = cx.store.get::<StateKey>(pool_id, "")?
-        && let Ok(b) = STANDARD.decode(&k.secret)
-    {
+    if let Some(b) = existing_key(cx, pool_id)? {
         return Ok(b);
     }
     let bytes = cx.entropy.bytes::<32>().to_vec();
