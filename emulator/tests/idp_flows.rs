@@ -125,6 +125,55 @@ async fn otp_lockout_after_five_wrong_codes() {
     );
 }
 
+/// Switching the identifier inside one sign-in keeps its limits: a locked sign-in stays
+/// locked, the resend interval holds, and a code proves only the identifier it was sent to.
+#[tokio::test]
+async fn switching_identifiers_does_not_reset_the_otp_limits() {
+    let idp = start().await;
+    let ix = idp.interaction(&[]).await;
+    idp.step(&ix, "identifier", json!({"identifier": "one@example.com"}))
+        .await;
+    let first = idp.otp("one@example.com").await;
+    // Straight to another identifier: the resend interval still holds.
+    assert_eq!(
+        idp.step_err(&ix, "identifier", json!({"identifier": "two@example.com"}))
+            .await,
+        (StatusCode::TOO_MANY_REQUESTS, "otp_rate_limited".into())
+    );
+    idp.clock.advance_secs(31);
+    idp.step(&ix, "identifier", json!({"identifier": "two@example.com"}))
+        .await;
+    // one@'s code does not prove two@.
+    assert_eq!(
+        idp.step_err(&ix, "otp/verify", json!({"code": first}))
+            .await
+            .1,
+        "otp_invalid"
+    );
+    let code = idp.otp("two@example.com").await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..3 {
+        idp.step_err(&ix, "otp/verify", json!({"code": wrong}))
+            .await;
+    }
+    assert_eq!(
+        idp.step_err(&ix, "otp/verify", json!({"code": wrong}))
+            .await
+            .1,
+        "otp_locked"
+    );
+    idp.clock.advance_secs(60);
+    for who in ["one@example.com", "three@example.com"] {
+        assert_eq!(
+            idp.step_err(&ix, "identifier", json!({"identifier": who}))
+                .await
+                .1,
+            "otp_locked",
+            "{who}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn otp_expiry_reuse_and_resend_rate_limit() {
     let idp = start().await;

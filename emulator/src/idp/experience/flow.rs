@@ -112,8 +112,12 @@ pub fn submit_identifier(idp: &Idp, id: &str, raw: &str) -> Result<Value, ApiErr
             "no account matches this identifier, and sign-up is not enabled for this app",
         ));
     }
-    if ix.identifier.as_deref() != Some(identifier.as_str()) {
-        ix.otp = None;
+    if ix.identifier.as_deref() != Some(identifier.as_str())
+        && let Some(otp) = &mut ix.otp
+    {
+        // A code proves one identifier: the old one stops counting, but this sign-in's limits
+        // (wrong codes, codes sent, the resend interval) stay, whatever identifier comes next.
+        otp.used = true;
     }
     ix.identifier = Some(identifier.clone());
     ix.sub = user.as_ref().map(|u| u.sub.clone());
@@ -184,6 +188,12 @@ pub fn verify_otp(idp: &Idp, id: &str, code: &str) -> Result<Value, ApiError> {
     let Some(mut state) = ix.otp.clone() else {
         return Err(ApiError::bad("otp_not_sent", "no code was sent"));
     };
+    if ix.identifier.as_deref() != Some(state.destination.as_str()) {
+        return Err(ApiError::bad(
+            "otp_not_sent",
+            "no code was sent to this identifier",
+        ));
+    }
     let checked = otp::check(&mut state, &app.config.otp, code, idp.now_ms());
     ix.otp = Some(state);
     save(idp, &ix)?;
