@@ -394,3 +394,125 @@ async fn email_codes_and_passwords_sign_in_through_user_auth() {
         .collect();
     assert_eq!(available, ["PASSWORD", "PASSWORD_SRP"]);
 }
+
+#[tokio::test]
+async fn every_attestation_format_signs_in_and_required_verification_is_enforced() {
+    let emu = common::start().await;
+    let sdk = &emu.sdk;
+    enable(sdk).await;
+    // Cognito asks for a discoverable credential (residentKey required): a security key that
+    // can store one registers (packed, x5c); a U2F key cannot, and the browser refuses.
+    let discoverable_key = AuthenticatorConfig {
+        resident_keys: true,
+        ..AuthenticatorConfig::security_key()
+    };
+    let configs = [
+        ("platform", AuthenticatorConfig::platform_passkey()),
+        ("security-key", discoverable_key.clone()),
+    ];
+    for (i, (name, config)) in configs.into_iter().enumerate() {
+        let email = format!("{name}@example.com");
+        confirmed_user(sdk, &email, "Passw0rd!").await;
+        let access = access_token(sdk, &email).await;
+        let mut device = VirtualAuthenticator::with_seed(config, 40 + i as u64).unwrap();
+        register(sdk, &access, &mut device, ORIGIN)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let (options, session) = passkey_challenge(sdk, &email).await;
+        let assertion = device.get(&options, ORIGIN).unwrap();
+        let ok = answer_passkey(sdk, &email, &session, &assertion).await;
+        assert!(ok.unwrap().authentication_result().is_some(), "{name}");
+    }
+
+    confirmed_user(sdk, "u2f@example.com", "Passw0rd!").await;
+    let access = access_token(sdk, "u2f@example.com").await;
+    let start = sdk
+        .start_web_authn_registration()
+        .access_token(&access)
+        .send()
+        .await
+        .unwrap();
+    let options = from_doc(start.credential_creation_options());
+    assert_eq!(options["authenticatorSelection"]["residentKey"], "required");
+    let mut u2f = VirtualAuthenticator::with_seed(AuthenticatorConfig::u2f_key(), 45).unwrap();
+    assert!(u2f.create(&options.to_string(), ORIGIN).is_err());
+
+    // Required user verification: a key that cannot verify the user is refused by name.
+    sdk.set_user_pool_mfa_config()
+        .user_pool_id(POOL)
+        .web_authn_configuration(
+            cip::types::WebAuthnConfigurationType::builder()
+                .relying_party_id("localhost")
+                .user_verification(cip::types::UserVerificationType::Required)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    confirmed_user(sdk, "nouv@example.com", "Passw0rd!").await;
+    let access = access_token(sdk, "nouv@example.com").await;
+    // A client that ignores the requirement (the options say `required`; it asks the key for
+    // `discouraged`): the response has no UV flag, and the server names the check.
+    let mut no_uv = VirtualAuthenticator::with_seed(
+        AuthenticatorConfig {
+            uv_capable: false,
+            ..discoverable_key
+        },
+        50,
+    )
+    .unwrap();
+    let start = sdk
+        .start_web_authn_registration()
+        .access_token(&access)
+        .send()
+        .await
+        .unwrap();
+    let mut options = from_doc(start.credential_creation_options());
+    assert_eq!(
+        options["authenticatorSelection"]["userVerification"],
+        "required"
+    );
+    options["authenticatorSelection"]["userVerification"] = "discouraged".into();
+    let credential = no_uv.create(&options.to_string(), ORIGIN).unwrap();
+    let refused = sdk
+        .complete_web_authn_registration()
+        .access_token(&access)
+        .credential(to_doc(&credential))
+        .send()
+        .await
+        .map_err(|e| (code(&e), message(&e)))
+        .unwrap_err();
+    assert!(refused.1.contains("UserNotVerified"), "{refused:?}");
+
+    let foreign = sdk
+        .set_user_pool_mfa_config()
+        .user_pool_id(POOL)
+        .web_authn_configuration(
+            cip::types::WebAuthnConfigurationType::builder()
+                .relying_party_id("example.com")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&foreign), "InvalidParameterException");
+    let lite = sdk
+        .update_user_pool()
+        .user_pool_id(POOL)
+        .user_pool_tier(cip::types::UserPoolTierType::Lite)
+        .policies(
+            cip::types::UserPoolPolicyType::builder()
+                .sign_in_policy(
+                    cip::types::SignInPolicyType::builder()
+                        .allowed_first_auth_factors(cip::types::AuthFactorType::Password)
+                        .allowed_first_auth_factors(cip::types::AuthFactorType::WebAuthn)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&lite), "InvalidParameterException");
+    assert!(message(&lite).contains("ESSENTIALS"), "{}", message(&lite));
+}

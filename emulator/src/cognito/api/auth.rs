@@ -132,6 +132,25 @@ fn unsupported_flow(flow: &str, admin: bool) -> CognitoError {
 
 /// The wire answer of a step: the next challenge, or tokens.
 async fn answer(si: &SignIn<'_>, next: Next, source: &str) -> Result<Value> {
+    let step = |name: &str, detail: Value| {
+        si.cx.journal.record(
+            crate::journal::Service::Cognito,
+            crate::journal::EventKind::FlowStep,
+            name,
+            Some(si.flow),
+            detail,
+        )
+    };
+    let _ = match &next {
+        Next::Challenge(c) => step(
+            "signin.challenge",
+            json!({"challenge": c.name, "available": c.available}),
+        ),
+        Next::Authenticated(u) => step(
+            "signin.authenticated",
+            json!({"username": u.username, "device": si.device()}),
+        ),
+    };
     match next {
         Next::Challenge(c) => {
             let mut out = json!({"ChallengeName": c.name, "ChallengeParameters": c.parameters});

@@ -54,6 +54,13 @@ pub fn set_pool_config(cx: &Cognito, input: SetPoolIn) -> Result<Value> {
             format!("Unknown member {unknown} for SetUserPoolMfaConfig"),
         ));
     }
+    if let Some(rp_id) = input
+        .rest
+        .get("WebAuthnConfiguration")
+        .and_then(|c| c.get("RelyingPartyId"))
+    {
+        check_rp_id(cx, &p, rp_id.as_str().unwrap_or(""))?;
+    }
     let mode = input.mfa_configuration.as_deref();
     if let Some(m) = mode.filter(|m| !["OFF", "ON", "OPTIONAL"].contains(m)) {
         return Err(CognitoError::validation(
@@ -79,6 +86,27 @@ pub fn set_pool_config(cx: &Cognito, input: SetPoolIn) -> Result<Value> {
     p.modified = cx.clock.now_millis();
     cx.store.put(&p.id, "", &p)?;
     Ok(pool_config(&p))
+}
+
+/// A relying party ID is a host name the emulator's pages are served under: its own host or
+/// a parent domain of it (Cognito requires the user pool's domain or a custom domain; the
+/// emulator's hosted UI is its custom domain).
+fn check_rp_id(cx: &Cognito, pool: &Pool, rp_id: &str) -> Result<()> {
+    let host = url::Url::parse(&cx.base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    let valid_name = !rp_id.is_empty()
+        && rp_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    if valid_name && (host == rp_id || host.ends_with(&format!(".{rp_id}"))) {
+        return Ok(());
+    }
+    Err(CognitoError::invalid(format!(
+        "RelyingPartyId {rp_id:?} must be the domain of user pool {} ({host}) or a parent of it.",
+        pool.id
+    )))
 }
 
 #[derive(Debug, Deserialize)]

@@ -83,6 +83,41 @@ fn check_values(key: &str, values: Option<&Value>, allowed: &[&str]) -> Result<(
     Ok(())
 }
 
+/// `Policies.SignInPolicy.AllowedFirstAuthFactors`: known factors, PASSWORD among them, and
+/// passwordless ones only above the Lite tier (ESSENTIALS is the default tier of new pools).
+fn check_sign_in_policy(given: &Map<String, Value>) -> Result<()> {
+    let Some(factors) = given
+        .get("Policies")
+        .and_then(|p| p.get("SignInPolicy"))
+        .and_then(|s| s.get("AllowedFirstAuthFactors"))
+    else {
+        return Ok(());
+    };
+    check_values(
+        "AllowedFirstAuthFactors",
+        Some(factors),
+        &["PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"],
+    )?;
+    let list: Vec<&str> = factors
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    if !list.contains(&"PASSWORD") {
+        return Err(CognitoError::invalid(
+            "AllowedFirstAuthFactors must include PASSWORD.",
+        ));
+    }
+    let lite = given.get("UserPoolTier").and_then(Value::as_str) == Some("LITE");
+    if lite && list.iter().any(|f| *f != "PASSWORD") {
+        return Err(CognitoError::invalid(
+            "Passwordless sign-in (EMAIL_OTP, SMS_OTP, WEB_AUTHN) requires the ESSENTIALS or PLUS feature plan; the user pool is LITE.",
+        ));
+    }
+    Ok(())
+}
+
 /// Validate and keep the known settings; custom attributes from `Schema` are returned apart.
 fn validate_settings(given: &Map<String, Value>) -> Result<(Map<String, Value>, Vec<Value>)> {
     check_values(
@@ -105,6 +140,7 @@ fn validate_settings(given: &Map<String, Value>) -> Result<(Map<String, Value>, 
             "Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.",
         ));
     }
+    check_sign_in_policy(given)?;
     if let Some(p) = given.get("Policies").and_then(|p| p.get("PasswordPolicy")) {
         let min = p.get("MinimumLength").and_then(Value::as_i64).unwrap_or(8);
         if !(6..=99).contains(&min) {

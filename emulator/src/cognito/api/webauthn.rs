@@ -32,7 +32,14 @@ pub struct CompleteIn {
 
 pub fn complete(cx: &Cognito, input: CompleteIn) -> Result<Value> {
     let (pool, u) = signed_in(cx, &input.access_token)?;
-    passkeys::complete_registration(cx, &pool, &u, &input.credential)?;
+    let key = passkeys::complete_registration(cx, &pool, &u, &input.credential)?;
+    let _ = cx.journal.record(
+        crate::journal::Service::Cognito,
+        crate::journal::EventKind::FlowStep,
+        "webauthn.registered",
+        None,
+        json!({"username": u.username, "credential_id": key.id, "rp_id": key.rp_id}),
+    );
     Ok(json!({}))
 }
 
