@@ -13,6 +13,12 @@ pub fn apply(cx: &Cognito, config: &Config) -> Result<(), String> {
     for p in &config.cognito.pools {
         apply_pool(cx, p).map_err(|e| format!("pool {:?}: {}", p.id, e.message))?;
     }
+    // Pools of a data directory older than the uniqueness index get theirs (once).
+    let stored: Vec<crate::cognito::model::Pool> =
+        cx.store.list(None).map_err(|e| e.to_string())?;
+    for pool in &stored {
+        pools::unique_rules(cx, pool).map_err(|e| format!("pool {:?}: {}", pool.id, e.message))?;
+    }
     Ok(())
 }
 

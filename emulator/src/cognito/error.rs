@@ -150,6 +150,13 @@ impl std::error::Error for CognitoError {}
 
 impl From<crate::store::StoreError> for CognitoError {
     fn from(e: crate::store::StoreError) -> Self {
-        Self::internal(format!("storage failure: {e}"))
+        match e {
+            // A write lost a race for a value one user may hold (the uniqueness index).
+            crate::store::StoreError::Conflict(_) => Self::new(
+                Exception::AliasExists,
+                "An account with the given email, phone number or preferred username already exists.",
+            ),
+            e => Self::internal(format!("storage failure: {e}")),
+        }
     }
 }

@@ -99,6 +99,8 @@ impl Store {
         self.transaction(|tx| {
             tx.execute("DELETE FROM entities WHERE pool_id = ?1", [pool_id])?;
             tx.execute("DELETE FROM user_attrs WHERE pool_id = ?1", [pool_id])?;
+            tx.execute("DELETE FROM unique_attrs WHERE pool_id = ?1", [pool_id])?;
+            tx.execute("DELETE FROM unique_rules WHERE pool_id = ?1", [pool_id])?;
             tx.execute("DELETE FROM memberships WHERE pool_id = ?1", [pool_id])?;
             tx.execute("DELETE FROM refresh_tokens WHERE pool_id = ?1", [pool_id])?;
             tx.execute("DELETE FROM users WHERE pool_id = ?1", [pool_id])?;

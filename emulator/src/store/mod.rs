@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("idp.sql"),
     include_str!("refresh_scope.sql"),
     include_str!("meta.sql"),
+    include_str!("unique.sql"),
 ];
 
 /// The database. A `std::sync::Mutex` around one connection: every statement is short and no
@@ -111,7 +112,8 @@ impl Store {
         self.conn().execute_batch(
             "DELETE FROM entities; DELETE FROM users; DELETE FROM user_attrs; DELETE FROM memberships;
              DELETE FROM refresh_tokens; DELETE FROM revoked_origins;
-             DELETE FROM idp_credentials; DELETE FROM idp_users;",
+             DELETE FROM idp_credentials; DELETE FROM idp_users;
+             DELETE FROM unique_rules; DELETE FROM unique_attrs;",
         )?;
         Ok(())
     }

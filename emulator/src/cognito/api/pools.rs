@@ -238,7 +238,26 @@ pub fn create_pool(
         .insert(&id, "", &pool)
         .map_err(|_| CognitoError::invalid(format!("User pool {id} already exists.")))?;
     cx.keys.create_for_pool(cx, &id)?;
+    unique_rules(cx, &pool)?;
     Ok(pool)
+}
+
+/// Tell the store which attribute values identify one user of the pool (its uniqueness
+/// index): username attributes always, email and phone aliases once verified,
+/// preferred_username as an alias. Usernames are unique by their own index.
+pub fn unique_rules(cx: &Cognito, pool: &Pool) -> Result<()> {
+    let mut rules: Vec<(&str, bool)> = Vec::new();
+    let usernames = pool.username_attributes();
+    let aliases = pool.alias_attributes();
+    for name in ["email", "phone_number", "preferred_username"] {
+        if usernames.iter().any(|a| a == name) {
+            rules.push((name, false));
+        } else if aliases.iter().any(|a| a == name) {
+            rules.push((name, name != "preferred_username"));
+        }
+    }
+    cx.store.set_unique_rules(&pool.id, &rules)?;
+    Ok(())
 }
 
 pub fn create(cx: &Cognito, input: CreateIn) -> Result<Value> {
