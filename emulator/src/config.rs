@@ -24,6 +24,9 @@ pub struct Config {
     /// Events kept in the journal (oldest dropped first).
     #[serde(default = "default_journal_capacity")]
     pub journal_capacity: usize,
+    /// Bytes the journal may hold (its events' JSON size; oldest dropped first).
+    #[serde(default = "default_journal_max_bytes")]
+    pub journal_max_bytes: usize,
     pub cognito: CognitoConfig,
     /// The passwordless IdP (a second listener); absent: no IdP.
     #[serde(default)]
@@ -36,6 +39,10 @@ pub struct Config {
 
 fn default_region() -> String {
     "us-east-1".into()
+}
+
+fn default_journal_max_bytes() -> usize {
+    crate::journal::DEFAULT_MAX_BYTES
 }
 
 fn default_journal_capacity() -> usize {
@@ -175,6 +182,7 @@ impl Config {
                 seed: None,
                 region: default_region(),
                 journal_capacity: default_journal_capacity(),
+                journal_max_bytes: default_journal_max_bytes(),
                 idp: None,
                 lambda_functions: Default::default(),
                 cognito: CognitoConfig {

@@ -1,7 +1,9 @@
 //! The event journal: every operation, rejection and flow step, as typed events with a flow id.
 //!
-//! Kept in memory, bounded (oldest events are dropped first), and cleared by a reset: it is an
-//! observation tool for tests and scenario transcripts, not state the emulated services need.
+//! Kept in memory, bounded by a number of events and by bytes (oldest events are dropped
+//! first), and cleared by a reset: it is an observation tool for tests and scenario
+//! transcripts, not state the emulated services need. Long strings and lists in an event's
+//! detail (a 1 MiB request body) are kept as their beginning and their size.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -64,10 +66,20 @@ pub struct Query {
     pub limit: Option<usize>,
 }
 
+/// The journal's default bound in bytes (the JSON size of the events it keeps).
+pub const DEFAULT_MAX_BYTES: usize = 64 << 20;
+/// Strings longer than this (in bytes) are kept as their first `KEPT` bytes and their length.
+const LONG: usize = 2048;
+const KEPT: usize = 256;
+/// Lists longer than this keep their first items and a count.
+const MAX_ITEMS: usize = 100;
+
 #[derive(Debug)]
 struct Inner {
     next_seq: u64,
-    events: VecDeque<Event>,
+    /// Each event with its size in bytes.
+    events: VecDeque<(Event, usize)>,
+    bytes: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -75,6 +87,31 @@ pub struct Journal {
     inner: Arc<Mutex<Inner>>,
     clock: Arc<dyn Clock>,
     capacity: usize,
+    max_bytes: usize,
+}
+
+/// `value` with long strings and lists cut down to a summary.
+fn summarise(value: Value) -> Value {
+    match value {
+        Value::String(s) if s.len() > LONG => {
+            let mut end = KEPT;
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            Value::String(format!("{}… ({} bytes)", &s[..end], s.len()))
+        }
+        Value::Array(items) if items.len() > MAX_ITEMS => {
+            let n = items.len();
+            let mut kept: Vec<Value> = items.into_iter().take(MAX_ITEMS).map(summarise).collect();
+            kept.push(Value::String(format!("… ({n} items)")));
+            Value::Array(kept)
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(summarise).collect()),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, summarise(v))).collect())
+        }
+        other => other,
+    }
 }
 
 impl Journal {
@@ -82,12 +119,25 @@ impl Journal {
         let inner = Inner {
             next_seq: 1,
             events: VecDeque::new(),
+            bytes: 0,
         };
         Self {
             inner: Arc::new(Mutex::new(inner)),
             clock,
             capacity: capacity.max(1),
+            max_bytes: DEFAULT_MAX_BYTES,
         }
+    }
+
+    /// Bound the journal by `max_bytes` as well as by its number of events.
+    pub fn with_max_bytes(mut self, max_bytes: usize) -> Self {
+        self.max_bytes = max_bytes.max(1);
+        self
+    }
+
+    /// The bytes the kept events take (their JSON size).
+    pub fn bytes(&self) -> usize {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).bytes
     }
 
     pub fn record(
@@ -99,14 +149,20 @@ impl Journal {
         detail: Value,
     ) -> u64 {
         let at_millis = self.clock.now_millis();
+        let detail = summarise(detail);
+        let size = 64 + name.len() + flow.map_or(0, str::len) + detail.to_string().len();
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let seq = inner.next_seq;
         inner.next_seq += 1;
-        if inner.events.len() == self.capacity {
-            inner.events.pop_front();
+        while inner.events.len() >= self.capacity
+            || (!inner.events.is_empty() && inner.bytes + size > self.max_bytes)
+        {
+            if let Some((_, gone)) = inner.events.pop_front() {
+                inner.bytes -= gone;
+            }
         }
         let flow = flow.map(str::to_owned);
-        inner.events.push_back(Event {
+        let event = Event {
             seq,
             at_millis,
             service,
@@ -114,7 +170,9 @@ impl Journal {
             name: name.to_owned(),
             flow,
             detail,
-        });
+        };
+        inner.events.push_back((event, size));
+        inner.bytes += size;
         seq
     }
 
@@ -135,6 +193,7 @@ impl Journal {
         inner
             .events
             .iter()
+            .map(|(e, _)| e)
             .filter(matches)
             .take(limit)
             .cloned()
@@ -144,6 +203,7 @@ impl Journal {
     pub fn clear(&self) {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         inner.events.clear();
+        inner.bytes = 0;
     }
 }
 
@@ -217,5 +277,27 @@ mod tests {
             .map(|e| e.name)
             .collect();
         assert_eq!(names, ["b", "c"]);
+    }
+
+    #[test]
+    fn long_details_are_summarised_and_bytes_bound_the_journal() {
+        let j = journal(1_000).with_max_bytes(20_000);
+        let body = "x".repeat(1 << 20);
+        for i in 0..200 {
+            j.record(
+                Service::Cognito,
+                EventKind::Rejected,
+                "big",
+                None,
+                json!({"request": {"Body": body, "i": i, "list": vec![1; 500]}}),
+            );
+        }
+        assert!(j.bytes() <= 20_000, "{}", j.bytes());
+        let kept = j.query(&Query::default());
+        assert!(!kept.is_empty() && kept.len() < 200, "{}", kept.len());
+        let last = &kept.last().unwrap().detail["request"];
+        assert_eq!(last["i"], 199);
+        assert!(last["Body"].as_str().unwrap().ends_with("(1048576 bytes)"));
+        assert_eq!(last["list"].as_array().unwrap().len(), MAX_ITEMS + 1);
     }
 }

@@ -11,6 +11,7 @@ pub mod control;
 pub mod idp;
 pub mod journal;
 pub mod outbox;
+pub mod redact;
 mod seed;
 pub mod server;
 pub mod store;

@@ -123,7 +123,8 @@ pub async fn start_with(mut config: Config, options: Options) -> anyhow::Result<
         .clone()
         .unwrap_or_else(|| format!("http://localhost:{}", addr.port()));
     let idp_bound = crate::idp::listener::bind(&mut config, &url).await?;
-    let journal = Journal::new(options.clock.clone(), config.journal_capacity);
+    let journal = Journal::new(options.clock.clone(), config.journal_capacity)
+        .with_max_bytes(config.journal_max_bytes);
     let cognito = Cognito {
         store: Arc::new(store),
         clock: options.clock.clone(),

@@ -121,3 +121,62 @@ async fn a_callback_url_whose_host_browsers_read_elsewhere_is_refused() {
         assert_eq!(code(&err), "InvalidParameterException", "{url}");
     }
 }
+
+/// Secrets never reach the journal: nested (an IdP's client secret), echoed in an error
+/// message (a password of the wrong JSON type), or in the query of a refused authorize.
+#[tokio::test]
+async fn the_journal_keeps_no_secret_at_any_depth() {
+    let emu = start().await;
+    let http = reqwest::Client::new();
+    let call = |target: &str, body: serde_json::Value| {
+        http.post(emu.url())
+            .header(
+                "X-Amz-Target",
+                format!("AWSCognitoIdentityProviderService.{target}"),
+            )
+            .header("Content-Type", "application/x-amz-json-1.1")
+            .body(body.to_string())
+            .send()
+    };
+    let created = call(
+        "CreateIdentityProvider",
+        serde_json::json!({
+            "UserPoolId": POOL, "ProviderName": "Other", "ProviderType": "OIDC",
+            "ProviderDetails": {"client_id": "other-app", "client_secret": "NESTED-SECRET-1",
+                "authorize_scopes": "openid", "oidc_issuer": "https://issuer.example",
+                "attributes_request_method": "GET"},
+        }),
+    )
+    .await
+    .unwrap();
+    assert!(created.status().is_success() || created.status() == 400);
+    let wrong_type = call(
+        "AdminSetUserPassword",
+        serde_json::json!({"UserPoolId": POOL, "Username": "x", "Password": 987654321012u64}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(wrong_type.status(), 400);
+    let authorize = format!(
+        "{}/oauth2/authorize?client_id=nope&response_type=code&client_secret=QUERY-SECRET-2&password=QUERY-SECRET-3",
+        emu.url()
+    );
+    reqwest::get(authorize).await.unwrap();
+    let journal = reqwest::get(format!("{}/_emulator/journal", emu.url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for secret in [
+        "NESTED-SECRET-1",
+        "987654321012",
+        "QUERY-SECRET-2",
+        "QUERY-SECRET-3",
+    ] {
+        assert!(!journal.contains(secret), "{secret} in the journal");
+    }
+    assert!(journal.contains("other-app"), "what is not secret stays");
+    assert!(journal.contains("oauth2.authorize"), "the refused authorize is journaled");
+    assert!(journal.contains("AdminSetUserPassword"), "{journal}");
+}

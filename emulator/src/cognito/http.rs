@@ -17,26 +17,6 @@ use crate::journal::{EventKind, Service};
 /// The largest request body accepted (AWS's JSON APIs refuse far smaller ones).
 pub const MAX_BODY: usize = 1 << 20;
 
-/// Members whose values never reach the journal.
-const SECRET_MEMBERS: &[&str] = &[
-    "Password",
-    "TemporaryPassword",
-    "PreviousPassword",
-    "ProposedPassword",
-    "ClientSecret",
-    "SecretHash",
-    "AuthParameters",
-    "ChallengeResponses",
-    "AccessToken",
-    "RefreshToken",
-    "Token",
-    "ConfirmationCode",
-    "Session",
-    "UserCode",
-    "Code",
-    "DeviceSecretVerifierConfig",
-];
-
 pub fn router(cx: Cognito) -> Router {
     Router::new()
         .route("/", post(api_post))
@@ -66,17 +46,6 @@ impl IntoResponse for CognitoError {
         }
         resp
     }
-}
-
-fn redact(mut body: Value) -> Value {
-    if let Value::Object(map) = &mut body {
-        for key in SECRET_MEMBERS {
-            if let Some(v) = map.get_mut(*key) {
-                *v = json!("***");
-            }
-        }
-    }
-    body
 }
 
 /// Decode the body into a JSON object: what the SDK sent, or why it is unusable.
@@ -135,10 +104,10 @@ async fn api_post(State(cx): State<Cognito>, headers: HeaderMap, body: Body) -> 
     });
     // Without a flow, the call is its own: its request id (x-amzn-RequestId) correlates it.
     let flow = flow.unwrap_or_else(|| cx.entropy.uuid());
-    let request_detail = request
+    let (request_detail, secrets) = request
         .as_ref()
-        .map(|v| redact(v.clone()))
-        .unwrap_or(Value::Null);
+        .map(|v| crate::redact::value(v.clone()))
+        .unwrap_or((Value::Null, Vec::new()));
     let outcome = match (op, request) {
         (Ok(op), Ok(body)) => op.run(&cx, body, &flow).await,
         (Err(e), _) | (_, Err(e)) => Err(e),
@@ -162,7 +131,8 @@ async fn api_post(State(cx): State<Cognito>, headers: HeaderMap, body: Body) -> 
             resp
         }
         Err(e) => {
-            let detail = json!({"request": request_detail, "error": e.exception.name(), "message": e.message, "target": target});
+            let message = crate::redact::message(&e.message, &secrets);
+            let detail = json!({"request": request_detail, "error": e.exception.name(), "message": message, "target": target});
             cx.journal
                 .record(Service::Cognito, EventKind::Rejected, &name, flow, detail);
             let mut resp = e.into_response();

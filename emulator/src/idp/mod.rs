@@ -128,6 +128,11 @@ impl Idp {
     }
 
     pub fn record(&self, kind: EventKind, name: &str, flow: Option<&str>, detail: Value) {
+        // A refused request may carry a client secret or a code: redacted.
+        let detail = match kind {
+            EventKind::Rejected => crate::redact::value(detail).0,
+            _ => detail,
+        };
         self.journal.record(Service::Idp, kind, name, flow, detail);
     }
 

@@ -59,7 +59,10 @@ pub fn step(cx: &Cognito, name: &str, flow: &str, detail: Value) {
 }
 
 /// Record a refused request of a hosted flow.
+/// Record a refusal; secrets in it (a client secret or password sent in a query, a code)
+/// are redacted.
 pub fn rejected(cx: &Cognito, name: &str, flow: Option<&str>, detail: Value) {
+    let (detail, _) = crate::redact::value(detail);
     cx.journal
         .record(Service::Cognito, EventKind::Rejected, name, flow, detail);
 }
