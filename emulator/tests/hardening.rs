@@ -177,6 +177,9 @@ async fn the_journal_keeps_no_secret_at_any_depth() {
         assert!(!journal.contains(secret), "{secret} in the journal");
     }
     assert!(journal.contains("other-app"), "what is not secret stays");
-    assert!(journal.contains("oauth2.authorize"), "the refused authorize is journaled");
+    assert!(
+        journal.contains("oauth2.authorize"),
+        "the refused authorize is journaled"
+    );
     assert!(journal.contains("AdminSetUserPassword"), "{journal}");
 }

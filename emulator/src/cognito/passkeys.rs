@@ -206,10 +206,7 @@ pub fn complete_registration(
             "No passkey registration is pending for the user (StartWebAuthnRegistration), or it was used.",
         )
     };
-    let pending: PendingRegistration = cx.store.get(&pool.id, &u.sub)?.ok_or_else(not_found)?;
-    if !cx.store.delete::<PendingRegistration>(&pool.id, &u.sub)? {
-        return Err(not_found());
-    }
+    let pending: PendingRegistration = cx.store.take(&pool.id, &u.sub)?.ok_or_else(not_found)?;
     let response =
         RegistrationResponseJson::from_json(&credential.to_string()).map_err(|e| refused(&e))?;
     let store = cx.store.clone();

@@ -86,6 +86,31 @@ impl Store {
         docs.map(|d| decode(&d?)).collect()
     }
 
+    /// Take a single-use entity (a code, a pending flow, a sign-in session): it is read and
+    /// deleted in one statement, so of two concurrent takers exactly one gets it.
+    pub fn take<E: Entity>(&self, pool_id: &str, key: &str) -> Result<Option<E>> {
+        let doc: Option<String> = self
+            .conn()
+            .prepare_cached(
+                "DELETE FROM entities WHERE kind = ?1 AND pool_id = ?2 AND key = ?3 RETURNING doc",
+            )?
+            .query_row(params![E::KIND, pool_id, key], |r| r.get(0))
+            .optional()?;
+        doc.as_deref().map(decode).transpose()
+    }
+
+    /// [`Store::take`] by key alone (authorization codes are unique across pools).
+    pub fn take_by_key<E: Entity>(&self, key: &str) -> Result<Option<(String, E)>> {
+        let row: Option<(String, String)> = self
+            .conn()
+            .prepare_cached(
+                "DELETE FROM entities WHERE kind = ?1 AND key = ?2 RETURNING pool_id, doc",
+            )?
+            .query_row(params![E::KIND, key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        row.map(|(pool, doc)| Ok((pool, decode(&doc)?))).transpose()
+    }
+
     pub fn delete<E: Entity>(&self, pool_id: &str, key: &str) -> Result<bool> {
         let n = self
             .conn()

@@ -112,10 +112,9 @@ fn take_pending(
     let (pool_id, flow) = state::verify(&key, s).ok_or("Invalid state: signature check failed")?;
     let pending: PendingFederation = cx
         .store
-        .get(&pool_id, &flow)
+        .take(&pool_id, &flow)
         .map_err(|e| e.to_string())?
         .ok_or("Invalid state: this sign-in was already completed or never started")?;
-    let _ = cx.store.delete::<PendingFederation>(&pool_id, &flow);
     Ok((pool_id, pending))
 }
 

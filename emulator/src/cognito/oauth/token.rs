@@ -175,9 +175,10 @@ async fn code_grant(
     let code = f
         .get("code")
         .ok_or_else(|| oauth("invalid_request", "code is required"))?;
+    // One use: the code is taken (read and deleted at once) whatever the outcome.
     let Some((pool_id, ac)) = cx
         .store
-        .find::<AuthCode>(code)
+        .take_by_key::<AuthCode>(code)
         .map_err(|e| oauth("invalid_request", e.to_string()))?
     else {
         return Err(oauth(
@@ -185,8 +186,6 @@ async fn code_grant(
             "Authorization code is unknown or already used",
         ));
     };
-    // One use: the code is gone whatever the outcome.
-    let _ = cx.store.delete::<AuthCode>(&pool_id, code);
     if ac.request.client_id != client.client_id {
         return Err(oauth(
             "invalid_grant",

@@ -113,11 +113,8 @@ pub fn take(
     challenge: &str,
 ) -> Result<AuthSession> {
     let id = id.filter(|s| !s.is_empty()).ok_or_else(invalid)?;
-    let s: AuthSession = cx.store.get(&client.pool_id, id)?.ok_or_else(invalid)?;
-    // The delete decides who took it: of two concurrent answers, one wins.
-    if !cx.store.delete::<AuthSession>(&client.pool_id, id)? {
-        return Err(invalid());
-    }
+    // Read and deleted at once: of two concurrent answers, one gets it.
+    let s: AuthSession = cx.store.take(&client.pool_id, id)?.ok_or_else(invalid)?;
     if s.client_id != client.client_id || s.challenge != challenge {
         return Err(invalid());
     }
