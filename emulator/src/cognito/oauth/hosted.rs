@@ -11,12 +11,12 @@ use serde_json::json;
 
 use super::flow::{self, AuthorizeError, AuthorizeRequest};
 use super::{
-    Cognito, complete, error_page, error_redirect, escape, found, page, rejected, session, step,
+    Cognito, complete, error_page, error_redirect, escape, found, managed, page, rejected, session,
+    step,
 };
 use crate::cognito::error::Exception;
 use crate::cognito::model::{Client, IdentityProvider, ResourceServer};
-use crate::cognito::signin::{Next, SignIn};
-use crate::cognito::triggers;
+use crate::cognito::signin::SignIn;
 
 type Params = HashMap<String, String>;
 
@@ -124,6 +124,7 @@ pub async fn authorize_get(
 const CSRF_COOKIE: &str = "XSRF-TOKEN";
 
 fn login_page(
+    cx: &Cognito,
     client: &Client,
     req: &AuthorizeRequest,
     error: Option<&str>,
@@ -136,8 +137,21 @@ fn login_page(
     }
     let supported = client.list("SupportedIdentityProviders");
     if supported.iter().any(|p| p == "COGNITO") {
+        // Passwordless first factors the pool allows: buttons beside "Sign in" that post the
+        // username with the factor (the password is then not used).
+        let buttons: String = managed::passwordless_factors(cx, client)
+            .into_iter()
+            .map(|f| {
+                let label = match f {
+                    "WEB_AUTHN" => "Sign in with a passkey",
+                    "EMAIL_OTP" => "Email me a sign-in code",
+                    _ => "Text me a sign-in code",
+                };
+                format!("<button type=\"submit\" name=\"factor\" value=\"{f}\">{label}</button>")
+            })
+            .collect();
         body.push_str(&format!(
-            "<form method=\"post\" action=\"/login?{}\"><input type=\"hidden\" name=\"_csrf\" value=\"{}\"><label>Username <input name=\"username\" autocomplete=\"username\"></label><label>Password <input name=\"password\" type=\"password\"></label><button type=\"submit\" name=\"signInSubmitButton\">Sign in</button></form>",
+            "<form method=\"post\" action=\"/login?{}\"><input type=\"hidden\" name=\"_csrf\" value=\"{}\"><label>Username <input name=\"username\" autocomplete=\"username webauthn\"></label><label>Password <input name=\"password\" type=\"password\"></label><button type=\"submit\" name=\"signInSubmitButton\">Sign in</button>{buttons}</form>",
             escape(&query),
             escape(csrf)
         ));
@@ -164,9 +178,33 @@ fn login_page(
 pub async fn login_get(State(cx): State<Cognito>, Query(q): Query<Params>) -> Response {
     let flow = cx.entropy.uuid();
     match validated(&cx, &q, "hosted.login", &flow) {
-        Ok((client, req)) => login_page(&client, &req, None, &cx.entropy.uuid()),
+        Ok((client, req)) => login_page(&cx, &client, &req, None, &cx.entropy.uuid()),
         Err(r) => *r,
     }
+}
+
+/// The app client, the request and the CSRF token of a posted hosted-UI form, or `None`
+/// (recorded) when the token is missing or does not match its cookie.
+pub fn checked_form(
+    cx: &Cognito,
+    headers: &HeaderMap,
+    q: &Params,
+    form: &Params,
+    step_name: &str,
+) -> Option<(Client, AuthorizeRequest, String, String)> {
+    let flow = cx.entropy.uuid();
+    let (client, req) = validated(cx, q, step_name, &flow).ok()?;
+    let csrf = super::cookie(headers, CSRF_COOKIE).unwrap_or_default();
+    if csrf.is_empty() || form.get("_csrf") != Some(&csrf) {
+        rejected(
+            cx,
+            step_name,
+            Some(&flow),
+            json!({"reason": "missing or mismatched CSRF token"}),
+        );
+        return None;
+    }
+    Some((client, req, csrf, flow))
 }
 
 pub async fn login_post(
@@ -209,40 +247,32 @@ pub async fn login_post(
             Some(&flow),
             json!({"username": username, "reason": why}),
         );
-        login_page(&client, &req, Some(why), &csrf)
+        login_page(&cx, &client, &req, Some(why), &csrf)
     };
     let Ok(si) = SignIn::new(&cx, client.clone(), &flow) else {
         return error_page("The user pool no longer exists");
     };
     // The sign-in core decides, as for InitiateAuth; the page never tells an unknown user
-    // from a wrong password.
-    let u = match si.password(username, pw).await {
-        Ok(u) => u,
+    // from a wrong password. A passwordless button names its factor.
+    let factor = form.get("factor").filter(|f| !f.is_empty());
+    let next = match factor {
+        Some(f) => managed::passwordless(&cx, &si, username, f).await,
+        None => match si.password(username, pw).await {
+            Ok(u) => si.after_first_factor(u, "HOSTED_UI").await,
+            Err(e) => Err(e),
+        },
+    };
+    let next = match next {
+        Ok(next) => next,
         Err(e) if e.exception == Exception::UserNotFound => {
             return refuse("Incorrect username or password.");
         }
         Err(e) => return refuse(&e.message),
     };
-    let u = match si.after_first_factor(u, "HOSTED_UI").await {
-        Ok(Next::Authenticated(u)) => u,
-        Ok(Next::Challenge(c)) if c.name == "NEW_PASSWORD_REQUIRED" => {
-            return refuse(
-                "Password change required: set a permanent password (AdminSetUserPassword) first; the emulator's hosted UI has no change-password page.",
-            );
-        }
-        Ok(Next::Challenge(c)) => {
-            return refuse(&format!(
-                "This sign-in needs {}: the emulator's hosted UI has no page for it; sign in through the API (InitiateAuth) instead.",
-                c.name
-            ));
-        }
-        Err(e) => return refuse(&e.message),
-    };
-    if let Err(e) = triggers::post_authentication(&cx, &si.pool, &client, &u, &flow).await {
-        return refuse(&e.message);
+    match managed::next_page(&cx, &si, &req, next, &csrf, factor.is_none()).await {
+        Ok(r) => r,
+        Err(why) => refuse(&why),
     }
-    step(&cx, "hosted.login", &flow, json!({"username": u.username}));
-    complete(&cx, &client, &req, &u, cx.clock.now_secs(), &flow).await
 }
 
 pub async fn logout_get(

@@ -5,6 +5,7 @@
 
 pub mod flow;
 mod hosted;
+mod managed;
 mod token;
 mod userinfo;
 
@@ -38,6 +39,8 @@ pub fn router(cx: Cognito) -> Router {
     Router::new()
         .route("/oauth2/authorize", get(hosted::authorize_get))
         .route("/login", get(hosted::login_get).post(hosted::login_post))
+        .route("/login/challenge", post(managed::challenge_post))
+        .route("/login/passkey", post(managed::passkey_post))
         .route("/logout", get(hosted::logout_get))
         .route(
             "/oauth2/idpresponse",

@@ -1,0 +1,395 @@
+//! Managed login's challenge pages: whatever the sign-in core asks after the first step
+//! (an email or SMS code, an authenticator code, a new password, a passkey) is one page whose
+//! form posts to `/login/challenge` with the challenge's session; passwordless first steps
+//! (`factor` = WEB_AUTHN, EMAIL_OTP or SMS_OTP on the login page) start there too. After a
+//! password sign-in, a pool that allows passkeys offers to add one (`/login/passkey`).
+//! The passkey pages call `navigator.credentials` with the JSON options, like the IdP's.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::flow::AuthorizeRequest;
+use super::{Cognito, complete, error_page, escape, page, rejected, step};
+use crate::cognito::error::CognitoError;
+use crate::cognito::model::Client;
+use crate::cognito::signin::{Challenge, Next, SignIn};
+use crate::cognito::{passkeys, triggers};
+use crate::store::{Entity, UserRow};
+
+type Params = HashMap<String, String>;
+
+/// How long the passkey offer after a sign-in waits for an answer.
+const OFFER_MILLIS: i64 = 5 * 60_000;
+
+/// A signed-in user waiting on the passkey offer, keyed by a random id in the form.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Offer {
+    pub user_sub: String,
+    pub auth_time: i64,
+    pub flow: String,
+    pub expires: i64,
+}
+
+impl Entity for Offer {
+    const KIND: &'static str = "hosted_offer";
+}
+
+/// The challenge's answer member for a code typed on the page.
+fn code_member(challenge: &str) -> Option<&'static str> {
+    Some(match challenge {
+        "EMAIL_OTP" => "EMAIL_OTP_CODE",
+        "SMS_OTP" => "SMS_OTP_CODE",
+        "SMS_MFA" => "SMS_MFA_CODE",
+        "SOFTWARE_TOKEN_MFA" => "SOFTWARE_TOKEN_MFA_CODE",
+        _ => return None,
+    })
+}
+
+fn hidden(name: &str, value: &str) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
+        escape(value)
+    )
+}
+
+/// JSON for a `<script type="application/json">` block (no `</script>` break-out).
+fn script_json(v: &str) -> String {
+    v.replace('<', "\\u003c")
+}
+
+const PASSKEY_SCRIPT: &str = r#"<script>
+const options = JSON.parse(document.getElementById('options').textContent);
+document.getElementById('passkey-button').addEventListener('click', async () => {
+  const error = document.getElementById('passkey-error');
+  try {
+    const cred = CEREMONY;
+    document.getElementById('credential').value = JSON.stringify(cred.toJSON());
+    document.getElementById('passkey-form').submit();
+  } catch (e) { error.textContent = e.name + ': ' + e.message; }
+});
+</script>"#;
+
+/// The page for challenge `c` of `username`'s sign-in, or `None` when the hosted pages have
+/// none for it (the caller refuses).
+pub fn challenge_page(
+    req: &AuthorizeRequest,
+    c: &Challenge,
+    username: &str,
+    csrf: &str,
+    error: Option<&str>,
+) -> Option<Response> {
+    let mut body = String::new();
+    if let Some(e) = error {
+        body.push_str(&format!(
+            "<p id=\"loginErrorMessage\" role=\"alert\">{}</p>",
+            escape(e)
+        ));
+    }
+    let action = format!("/login/challenge?{}", escape(&req.to_query()));
+    let common = [
+        hidden("_csrf", csrf),
+        hidden("challenge", &c.name),
+        hidden("session", c.session.as_deref().unwrap_or("")),
+        hidden("username", username),
+    ]
+    .concat();
+    let title = match c.name.as_str() {
+        name if code_member(name).is_some() => {
+            let to = c
+                .parameters
+                .get("CODE_DELIVERY_DESTINATION")
+                .and_then(Value::as_str);
+            let prompt = match to {
+                Some(d) => format!("Enter the code sent to {}.", escape(d)),
+                None => "Enter the code from your authenticator app.".to_owned(),
+            };
+            body.push_str(&format!(
+                "<form method=\"post\" action=\"{action}\">{common}<p id=\"code-prompt\">{prompt}</p><label>Code <input name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\"></label><button type=\"submit\" name=\"codeSubmitButton\">Sign in</button></form>"
+            ));
+            "Enter your code"
+        }
+        "NEW_PASSWORD_REQUIRED" => {
+            body.push_str(&format!(
+                "<form method=\"post\" action=\"{action}\">{common}<label>New password <input name=\"new_password\" type=\"password\" autocomplete=\"new-password\"></label><button type=\"submit\" name=\"newPasswordSubmitButton\">Change password</button></form>"
+            ));
+            "Change your password"
+        }
+        "WEB_AUTHN" => {
+            let options = c
+                .parameters
+                .get("CREDENTIAL_REQUEST_OPTIONS")
+                .and_then(Value::as_str)
+                .unwrap_or("{}");
+            let ceremony = "await navigator.credentials.get({publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options)})";
+            body.push_str(&format!(
+                "<script type=\"application/json\" id=\"options\">{}</script><form id=\"passkey-form\" method=\"post\" action=\"{action}\">{common}<input type=\"hidden\" name=\"credential\" id=\"credential\"></form><button type=\"button\" id=\"passkey-button\">Sign in with your passkey</button><p id=\"passkey-error\" role=\"alert\"></p>{}",
+                script_json(options),
+                PASSKEY_SCRIPT.replace("CEREMONY", ceremony)
+            ));
+            "Sign in with a passkey"
+        }
+        _ => return None,
+    };
+    Some(page(StatusCode::OK, title, &body))
+}
+
+/// The form of a challenge page as the core's `ChallengeResponses`.
+fn responses(form: &Params) -> Params {
+    let mut r = Params::new();
+    let challenge = form.get("challenge").map(String::as_str).unwrap_or("");
+    if let Some(u) = form.get("username") {
+        r.insert("USERNAME".into(), u.clone());
+    }
+    if let (Some(member), Some(code)) = (code_member(challenge), form.get("code")) {
+        r.insert(member.into(), code.clone());
+    }
+    if let Some(p) = form.get("new_password") {
+        r.insert("NEW_PASSWORD".into(), p.clone());
+    }
+    if let Some(c) = form.get("credential") {
+        r.insert("CREDENTIAL".into(), c.clone());
+    }
+    r
+}
+
+/// After a step: the next challenge's page, or (authenticated) PostAuthentication, then the
+/// passkey offer or the app's callback.
+pub async fn next_page(
+    cx: &Cognito,
+    si: &SignIn<'_>,
+    req: &AuthorizeRequest,
+    next: Next,
+    csrf: &str,
+    offer: bool,
+) -> Result<Response, String> {
+    let u = match next {
+        Next::Authenticated(u) => u,
+        Next::Challenge(c) => {
+            let username = c
+                .parameters
+                .get("USERNAME")
+                .or_else(|| c.parameters.get("USER_ID_FOR_SRP"))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            step(
+                cx,
+                "hosted.challenge",
+                si.flow,
+                json!({"challenge": c.name}),
+            );
+            return challenge_page(req, &c, &username, csrf, None).ok_or_else(|| {
+                format!(
+                    "This sign-in needs {}: the emulator's hosted UI has no page for it; sign in through the API (InitiateAuth) instead.",
+                    c.name
+                )
+            });
+        }
+    };
+    triggers::post_authentication(cx, &si.pool, &si.client, &u, si.flow)
+        .await
+        .map_err(|e| e.message)?;
+    step(cx, "hosted.login", si.flow, json!({"username": u.username}));
+    let now = cx.clock.now_secs();
+    if offer && offers_passkey(cx, si, &u) {
+        return passkey_offer(cx, si, req, &u, now, csrf).map_err(|e| e.message);
+    }
+    Ok(complete(cx, &si.client, req, &u, now, si.flow).await)
+}
+
+fn offers_passkey(cx: &Cognito, si: &SignIn<'_>, u: &UserRow) -> bool {
+    passkeys::relying_party(cx, &si.pool).is_ok()
+        && passkeys::of_user(cx, &si.pool, u).is_ok_and(|k| k.is_empty())
+}
+
+fn passkey_offer(
+    cx: &Cognito,
+    si: &SignIn<'_>,
+    req: &AuthorizeRequest,
+    u: &UserRow,
+    auth_time: i64,
+    csrf: &str,
+) -> Result<Response, CognitoError> {
+    let options = passkeys::start_registration(cx, &si.pool, u)?;
+    let id = cx.entropy.uuid();
+    let offer = Offer {
+        user_sub: u.sub.clone(),
+        auth_time,
+        flow: si.flow.to_owned(),
+        expires: cx.clock.now_millis() + OFFER_MILLIS,
+    };
+    cx.store.put(&si.pool.id, &id, &offer)?;
+    step(
+        cx,
+        "hosted.passkey_offered",
+        si.flow,
+        json!({"username": u.username}),
+    );
+    let action = format!("/login/passkey?{}", escape(&req.to_query()));
+    let fields = [hidden("_csrf", csrf), hidden("offer", &id)].concat();
+    let ceremony = "await navigator.credentials.create({publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options)})";
+    let body = format!(
+        "<p>Sign in faster next time with a passkey (your fingerprint, face or screen lock).</p><script type=\"application/json\" id=\"options\">{}</script><form id=\"passkey-form\" method=\"post\" action=\"{action}\">{fields}<input type=\"hidden\" name=\"credential\" id=\"credential\"></form><button type=\"button\" id=\"passkey-button\">Add a passkey</button><form method=\"post\" action=\"{action}\">{fields}<button type=\"submit\" name=\"skip\" value=\"1\" id=\"passkey-skip\">Not now</button></form><p id=\"passkey-error\" role=\"alert\"></p>{}",
+        script_json(&options.to_string()),
+        PASSKEY_SCRIPT.replace("CEREMONY", ceremony)
+    );
+    Ok(page(StatusCode::OK, "Add a passkey", &body))
+}
+
+/// `POST /login/challenge`: the answer to a challenge page.
+pub async fn challenge_post(
+    State(cx): State<Cognito>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+    body: Bytes,
+) -> Response {
+    let form: Params = url::form_urlencoded::parse(&body).into_owned().collect();
+    let Some((client, req, csrf, flow)) =
+        super::hosted::checked_form(&cx, &headers, &q, &form, "hosted.challenge")
+    else {
+        return error_page("Invalid or missing CSRF token: start the sign-in again.");
+    };
+    let Ok(si) = SignIn::new(&cx, client, &flow) else {
+        return error_page("The user pool no longer exists");
+    };
+    let challenge = form.get("challenge").cloned().unwrap_or_default();
+    let session = form.get("session").cloned();
+    let answer = si
+        .answer(&challenge, session.as_deref(), &responses(&form))
+        .await;
+    let result = match answer {
+        Ok(next) => {
+            next_page(
+                &cx,
+                &si,
+                &req,
+                next,
+                &csrf,
+                challenge == "NEW_PASSWORD_REQUIRED",
+            )
+            .await
+        }
+        Err(e) => Err(e.message),
+    };
+    result.unwrap_or_else(|why| {
+        rejected(
+            &cx,
+            "hosted.challenge",
+            Some(&flow),
+            json!({"challenge": challenge, "reason": why}),
+        );
+        // A wrong code may be retried on the same session: the page again, with the error.
+        let retry = Challenge {
+            name: challenge.clone(),
+            parameters: Default::default(),
+            session,
+            available: Vec::new(),
+        };
+        let username = form.get("username").cloned().unwrap_or_default();
+        match code_member(&challenge)
+            .and_then(|_| challenge_page(&req, &retry, &username, &csrf, Some(&why)))
+        {
+            Some(page) if why.starts_with("Invalid code") => page,
+            _ => error_page(&format!("{why} Start the sign-in again from the app.")),
+        }
+    })
+}
+
+/// `POST /login/passkey`: the passkey offer answered (a credential, or "Not now").
+pub async fn passkey_post(
+    State(cx): State<Cognito>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+    body: Bytes,
+) -> Response {
+    let form: Params = url::form_urlencoded::parse(&body).into_owned().collect();
+    let Some((client, req, _, _)) =
+        super::hosted::checked_form(&cx, &headers, &q, &form, "hosted.passkey")
+    else {
+        return error_page("Invalid or missing CSRF token: start the sign-in again.");
+    };
+    let id = form.get("offer").cloned().unwrap_or_default();
+    let offer: Option<Offer> = cx.store.take(&client.pool_id, &id).ok().flatten();
+    let Some(offer) = offer.filter(|o| o.expires > cx.clock.now_millis()) else {
+        return error_page("This page has expired: start the sign-in again from the app.");
+    };
+    let Ok(Some(u)) = cx.store.user_by_sub(&client.pool_id, &offer.user_sub) else {
+        return error_page("The user no longer exists.");
+    };
+    if let Some(credential) = form.get("credential").filter(|c| !c.is_empty()) {
+        let pool = match crate::cognito::api::pool(&cx, &client.pool_id) {
+            Ok(p) => p,
+            Err(e) => return error_page(&e.message),
+        };
+        let parsed: Value = serde_json::from_str(credential).unwrap_or(Value::Null);
+        match passkeys::complete_registration(&cx, &pool, &u, &parsed) {
+            Ok(key) => step(
+                &cx,
+                "webauthn.registered",
+                &offer.flow,
+                json!({"username": u.username, "credential_id": key.id}),
+            ),
+            Err(e) => {
+                rejected(
+                    &cx,
+                    "hosted.passkey",
+                    Some(&offer.flow),
+                    json!({"reason": e.message}),
+                );
+                return error_page(&e.message);
+            }
+        }
+    } else {
+        step(
+            &cx,
+            "hosted.passkey_skipped",
+            &offer.flow,
+            json!({"username": u.username}),
+        );
+    }
+    complete(&cx, &client, &req, &u, offer.auth_time, &offer.flow).await
+}
+
+/// The first factor chosen on the login page without a password.
+pub async fn passwordless(
+    cx: &Cognito,
+    si: &SignIn<'_>,
+    username: &str,
+    factor: &str,
+) -> Result<Next, CognitoError> {
+    let p = Params::from([
+        ("USERNAME".to_owned(), username.to_owned()),
+        ("PREFERRED_CHALLENGE".to_owned(), factor.to_owned()),
+    ]);
+    let next = si.user_auth_start(&p).await?;
+    if let Next::Challenge(c) = &next
+        && c.name == "SELECT_CHALLENGE"
+    {
+        let _ = cx
+            .store
+            .take::<crate::cognito::signin::session::AuthSession>(
+                &si.pool.id,
+                c.session.as_deref().unwrap_or(""),
+            );
+        return Err(CognitoError::not_authorized(format!(
+            "{factor} is not available for this user."
+        )));
+    }
+    Ok(next)
+}
+
+/// Which passwordless buttons the login page shows for the client's pool.
+pub fn passwordless_factors(cx: &Cognito, client: &Client) -> Vec<&'static str> {
+    crate::cognito::api::pool(cx, &client.pool_id)
+        .map(|p| crate::cognito::signin::user_auth::allowed_factors(&p))
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|f| *f != "PASSWORD")
+        .collect()
+}
