@@ -99,7 +99,10 @@ async fn a_passkey_added_after_a_password_sign_in_signs_in_alone() {
     );
 
     // A new sign-in (no hosted session): the username and the passkey, no password.
-    w.client.goto(&format!("{base}/_emulator/health")).await.unwrap();
+    w.client
+        .goto(&format!("{base}/_emulator/health"))
+        .await
+        .unwrap();
     w.client.delete_all_cookies().await.unwrap();
     w.client.goto(&authorize).await.unwrap();
     wait_for(&w, Some("button[name=factor][value=WEB_AUTHN]")).await;

@@ -183,6 +183,13 @@ async fn drive_with(
 ) -> anyhow::Result<Driven> {
     let mut t = Transcript::new(scenario, cognito_url, idp_url);
     let mut seq = last_seq(&driver.app().cognito.journal_after(0).await?);
+    if !scenario.preconditions.first_factors.is_empty() {
+        driver
+            .app()
+            .cognito
+            .allow_first_factors(&scenario.preconditions.first_factors)
+            .await?;
+    }
     for u in &scenario.preconditions.native_users {
         driver
             .app()

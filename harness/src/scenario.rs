@@ -103,6 +103,10 @@ pub struct Preconditions {
     /// Native Cognito users (confirmed, with a password) created through the API.
     #[serde(default)]
     pub native_users: Vec<NativeUser>,
+    /// Passwordless first factors the pool allows besides PASSWORD (`WEB_AUTHN`,
+    /// `EMAIL_OTP`, `SMS_OTP`): the pool's `Policies.SignInPolicy`, set through the API.
+    #[serde(default)]
+    pub first_factors: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -140,6 +144,19 @@ pub enum Step {
     ExpectError { error: String, description: String },
     /// The app's callback receives a code, exchanged for Cognito tokens.
     ExpectTokens {},
+    /// On Cognito's own login page: the actor's email and password (a native user of the
+    /// preconditions), "Sign in".
+    SignInWithPassword {},
+    /// On Cognito's page offering a passkey after a sign-in: "Add a passkey", created on the
+    /// device.
+    AddPasskey { device: String },
+    /// On that page: "Not now".
+    SkipPasskey {},
+    /// On Cognito's login page: the email, "Sign in with a passkey", the device's passkey.
+    SignInWithPasskey { device: String },
+    /// On Cognito's login page: the email, "Email me a sign-in code", the code from the
+    /// outbox.
+    SignInWithEmailCode {},
 }
 
 /// What the IdP's page asks for after the identifier.
@@ -191,7 +208,9 @@ impl Scenario {
                 Step::OpenLogin { actor, device } => (Some(actor), Some(device)),
                 Step::CreatePasskey { device }
                 | Step::UsePasskey { device }
-                | Step::ContinueOnPhone { device } => (None, Some(device)),
+                | Step::ContinueOnPhone { device }
+                | Step::AddPasskey { device }
+                | Step::SignInWithPasskey { device } => (None, Some(device)),
                 _ => (None, None),
             };
             if let Some(a) = actor.filter(|a| !self.actors.contains_key(*a)) {
@@ -231,6 +250,13 @@ impl Step {
             Step::Wait { seconds } => format!("waits {seconds} s"),
             Step::ExpectError { error, .. } => format!("the app receives error {error}"),
             Step::ExpectTokens {} => "the app receives tokens".into(),
+            Step::SignInWithPassword {} => "signs in to the pool with a password".into(),
+            Step::AddPasskey { device } => format!("adds a passkey to the pool on the {device}"),
+            Step::SkipPasskey {} => "declines to add a passkey".into(),
+            Step::SignInWithPasskey { device } => {
+                format!("signs in to the pool with the {device}'s passkey")
+            }
+            Step::SignInWithEmailCode {} => "signs in to the pool with an emailed code".into(),
         }
     }
 }

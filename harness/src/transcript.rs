@@ -26,6 +26,7 @@ const DETAIL_KEYS: &[&str] = &[
     "grant_type",
     "purpose",
     "destination",
+    "challenge",
 ];
 
 #[derive(Debug)]

@@ -46,6 +46,19 @@ impl CognitoClient {
         Ok(v)
     }
 
+    /// Allow passwordless first factors besides PASSWORD (the pool's sign-in policy).
+    pub async fn allow_first_factors(&self, factors: &[String]) -> anyhow::Result<()> {
+        let mut all = vec!["PASSWORD".to_owned()];
+        all.extend(factors.iter().cloned());
+        self.call(
+            "UpdateUserPool",
+            json!({"UserPoolId": POOL, "AutoVerifiedAttributes": ["email"],
+                "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": all}}}),
+        )
+        .await
+        .map(drop)
+    }
+
     /// A confirmed native user with a permanent password.
     pub async fn create_native_user(&self, email: &str, password: &str) -> anyhow::Result<()> {
         self.call(

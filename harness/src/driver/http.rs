@@ -37,6 +37,44 @@ fn idp_button(page: &str, provider: &str) -> Option<String> {
         })
 }
 
+/// An HTML page's hidden fields (`<input type="hidden" name=... value=...>`), in order.
+fn hidden_fields(html: &str) -> Vec<(String, String)> {
+    html.split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .filter_map(|rest| {
+            let tag = rest.split('>').next()?;
+            let (name, attrs) = tag.split_once('"')?;
+            let value = attrs
+                .split("value=\"")
+                .nth(1)
+                .and_then(|v| v.split('"').next())
+                .unwrap_or("");
+            Some((name.to_owned(), unescape(value)))
+        })
+        .collect()
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The page's first form's `action`.
+fn form_action(html: &str) -> Option<String> {
+    let tag = html.split("<form ").nth(1)?.split('>').next()?;
+    let action = tag.split("action=\"").nth(1)?;
+    Some(unescape(action.split('"').next()?))
+}
+
+/// The JSON of the page's `<script type="application/json" id="options">`.
+fn page_options(html: &str) -> Option<String> {
+    let rest = html.split("id=\"options\">").nth(1)?;
+    Some(rest.split("</script>").next()?.to_owned())
+}
+
 #[derive(Debug)]
 pub struct HttpDriver {
     target: Target,
@@ -54,6 +92,8 @@ pub struct HttpDriver {
     qr: Option<(String, String)>,
     /// Cognito's hosted login page, while it is open.
     hosted_page: Option<String>,
+    /// Native users' passwords by email.
+    passwords: BTreeMap<String, String>,
 }
 
 impl HttpDriver {
@@ -72,6 +112,7 @@ impl HttpDriver {
             interaction: None,
             qr: None,
             hosted_page: None,
+            passwords: super::passwords(scenario),
         })
     }
 
@@ -87,7 +128,117 @@ impl HttpDriver {
             Step::Wait { seconds } => self.target.wait(*seconds),
             Step::ExpectError { error, description } => self.app.expect_error(error, description),
             Step::ExpectTokens {} => self.app.expect_tokens().await,
+            Step::SignInWithPassword {} => self.sign_in_with_password().await,
+            Step::AddPasskey { device } => self.hosted_passkey(device, "create").await,
+            Step::SkipPasskey {} => self.skip_passkey().await,
+            Step::SignInWithPasskey { device } => {
+                self.choose_factor("WEB_AUTHN").await?;
+                self.hosted_passkey(device, "get").await
+            }
+            Step::SignInWithEmailCode {} => {
+                self.choose_factor("EMAIL_OTP").await?;
+                self.hosted_code().await
+            }
         }
+    }
+
+    fn hosted(&self) -> anyhow::Result<&str> {
+        self.hosted_page
+            .as_deref()
+            .ok_or_else(|| anyhow!("no page of Cognito's hosted UI is open"))
+    }
+
+    /// Posts a form of Cognito's current page (its hidden fields and `extra`): the next page,
+    /// or the redirect to the app.
+    async fn submit(&mut self, extra: &[(&str, &str)]) -> anyhow::Result<()> {
+        let html = self.hosted()?.to_owned();
+        let action = form_action(&html).ok_or_else(|| anyhow!("the page has no form"))?;
+        let mut fields = hidden_fields(&html);
+        fields.retain(|(k, v)| !(k == "credential" && v.is_empty()));
+        fields.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let url = format!("{}{action}", self.target.cognito_url);
+        let resp = self.browser.post(&url).form(&fields).send().await?;
+        if resp.status().is_redirection() {
+            self.hosted_page = None;
+            let to = Self::location(&resp)?;
+            return self.app.arrived(&to);
+        }
+        let status = resp.status();
+        let page = resp.text().await?;
+        if let Some(e) = page.split("id=\"error\">").nth(1) {
+            bail!(
+                "the page shows: {}",
+                unescape(e.split('<').next().unwrap_or(""))
+            );
+        }
+        if let Some(e) = page
+            .split("id=\"loginErrorMessage\" role=\"alert\">")
+            .nth(1)
+        {
+            bail!(
+                "the page shows: {}",
+                unescape(e.split('<').next().unwrap_or(""))
+            );
+        }
+        ensure!(status.is_success(), "Cognito's page: {status}");
+        self.hosted_page = Some(page);
+        Ok(())
+    }
+
+    fn username(&self) -> anyhow::Result<String> {
+        self.identifier
+            .clone()
+            .ok_or_else(|| anyhow!("no actor opened the login"))
+    }
+
+    async fn sign_in_with_password(&mut self) -> anyhow::Result<()> {
+        let user = self.username()?;
+        let pw = self
+            .passwords
+            .get(&user)
+            .cloned()
+            .ok_or_else(|| anyhow!("{user} is not a native user of the preconditions"))?;
+        self.submit(&[("username", &user), ("password", &pw)]).await
+    }
+
+    /// The email and a passwordless button of the login page.
+    async fn choose_factor(&mut self, factor: &str) -> anyhow::Result<()> {
+        let user = self.username()?;
+        self.submit(&[("username", &user), ("factor", factor)])
+            .await
+    }
+
+    /// What the passkey page's script does: the options to the device, the credential's
+    /// JSON in the form, submitted.
+    async fn hosted_passkey(&mut self, device: &str, ceremony: &str) -> anyhow::Result<()> {
+        let html = self.hosted()?.to_owned();
+        let options = page_options(&html).ok_or_else(|| anyhow!("the page asks for no passkey"))?;
+        let origin = self.target.cognito_url.clone();
+        let d = self.device(device)?;
+        let credential = match ceremony {
+            "create" => d.create(&options, &origin),
+            _ => d.get(&options, &origin),
+        }
+        .map_err(|e| anyhow!("the {device}'s authenticator: {e:?}"))?;
+        self.submit(&[("credential", &credential.to_string())])
+            .await
+    }
+
+    async fn skip_passkey(&mut self) -> anyhow::Result<()> {
+        let html = self.hosted()?.to_owned();
+        ensure!(html.contains("passkey-skip"), "the page offers no passkey");
+        self.submit(&[("skip", "1")]).await
+    }
+
+    /// The code from the outbox, typed into the code page.
+    async fn hosted_code(&mut self) -> anyhow::Result<()> {
+        let user = self.username()?;
+        let code = latest_code(&self.browser, &self.target.idp_url, &user).await?;
+        self.submit(&[("code", &code)]).await
     }
 
     async fn get(&self, url: &str) -> anyhow::Result<reqwest::Response> {

@@ -120,6 +120,14 @@ fn devices(scenario: &Scenario) -> anyhow::Result<BTreeMap<String, VirtualAuthen
     Ok(devices)
 }
 
+/// The passwords of the native users of the preconditions, by email.
+fn passwords(scenario: &Scenario) -> BTreeMap<String, String> {
+    let users = scenario.preconditions.native_users.iter();
+    users
+        .map(|u| (u.email.clone(), u.password.clone()))
+        .collect()
+}
+
 /// What each actor types as the identifier.
 fn identifiers(scenario: &Scenario) -> BTreeMap<String, String> {
     let actors = scenario.actors.iter();

@@ -192,7 +192,12 @@ pub fn checked_form(
     form: &Params,
     step_name: &str,
 ) -> Option<(Client, AuthorizeRequest, String, String)> {
-    let flow = cx.entropy.uuid();
+    // A page of a sign-in carries its flow id: the whole sign-in is one flow in the journal.
+    let flow = form
+        .get("flow")
+        .filter(|f| !f.is_empty() && f.len() <= 64)
+        .cloned()
+        .unwrap_or_else(|| cx.entropy.uuid());
     let (client, req) = validated(cx, q, step_name, &flow).ok()?;
     let csrf = super::cookie(headers, CSRF_COOKIE).unwrap_or_default();
     if csrf.is_empty() || form.get("_csrf") != Some(&csrf) {

@@ -82,6 +82,7 @@ pub fn challenge_page(
     c: &Challenge,
     username: &str,
     csrf: &str,
+    flow: &str,
     error: Option<&str>,
 ) -> Option<Response> {
     let mut body = String::new();
@@ -94,6 +95,7 @@ pub fn challenge_page(
     let action = format!("/login/challenge?{}", escape(&req.to_query()));
     let common = [
         hidden("_csrf", csrf),
+        hidden("flow", flow),
         hidden("challenge", &c.name),
         hidden("session", c.session.as_deref().unwrap_or("")),
         hidden("username", username),
@@ -184,7 +186,7 @@ pub async fn next_page(
                 si.flow,
                 json!({"challenge": c.name}),
             );
-            return challenge_page(req, &c, &username, csrf, None).ok_or_else(|| {
+            return challenge_page(req, &c, &username, csrf, si.flow, None).ok_or_else(|| {
                 format!(
                     "This sign-in needs {}: the emulator's hosted UI has no page for it; sign in through the API (InitiateAuth) instead.",
                     c.name
@@ -293,7 +295,7 @@ pub async fn challenge_post(
         };
         let username = form.get("username").cloned().unwrap_or_default();
         match code_member(&challenge)
-            .and_then(|_| challenge_page(&req, &retry, &username, &csrf, Some(&why)))
+            .and_then(|_| challenge_page(&req, &retry, &username, &csrf, &flow, Some(&why)))
         {
             Some(page) if why.starts_with("Invalid code") => page,
             _ => error_page(&format!("{why} Start the sign-in again from the app.")),

@@ -171,6 +171,7 @@ pub fn challenge(si: &SignIn<'_>, u: &UserRow, f: Factor, auth_flow: &str) -> Re
         si.cx
             .outbox
             .send(channel, &to, f.challenge(), &si.pool.id, &code, body);
+        si.code_sent(f.challenge(), &to);
         s.code = Some(code);
         p.insert("CODE_DELIVERY_DELIVERY_MEDIUM".into(), json!(medium));
         p.insert("CODE_DELIVERY_DESTINATION".into(), json!(mask(&to)));

@@ -257,6 +257,17 @@ impl<'a> SignIn<'a> {
         }))
     }
 
+    /// Journal a code put in the outbox for `challenge`.
+    pub fn code_sent(&self, challenge: &str, destination: &str) {
+        let _ = self.cx.journal.record(
+            crate::journal::Service::Cognito,
+            crate::journal::EventKind::MessageSent,
+            "signin.code_sent",
+            Some(self.flow),
+            json!({"challenge": challenge, "destination": destination}),
+        );
+    }
+
     /// Open a session for `challenge` and return it with its parameters.
     pub fn challenge(
         &self,

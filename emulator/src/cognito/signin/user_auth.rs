@@ -182,6 +182,7 @@ impl SignIn<'_> {
         self.cx
             .outbox
             .send(channel, &to, name, &self.pool.id, &code, body);
+        self.code_sent(name, &to);
         let mut s = AuthSession::new(self.cx, &self.client, &u.sub, name, "USER_AUTH");
         s.code = Some(code);
         let mut p = params([("USERNAME", u.username.clone())]);

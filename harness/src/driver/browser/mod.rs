@@ -43,6 +43,8 @@ pub struct BrowserDriver {
     devices: BTreeMap<String, VirtualAuthenticator>,
     actors: BTreeMap<String, String>,
     identifier: Option<String>,
+    /// Native users' passwords by email.
+    passwords: BTreeMap<String, String>,
     /// The window of the current sign-in.
     current: Option<OnDevice>,
     http: reqwest::Client,
@@ -61,6 +63,7 @@ impl BrowserDriver {
             devices,
             actors,
             identifier: None,
+            passwords: super::passwords(scenario),
             current: None,
             http,
             chromedriver: Chromedriver::start().await?,
@@ -79,6 +82,112 @@ impl BrowserDriver {
             Step::Wait { seconds } => self.target.wait(*seconds),
             Step::ExpectError { error, description } => self.app.expect_error(error, description),
             Step::ExpectTokens {} => self.app.expect_tokens().await,
+            Step::SignInWithPassword {} => self.sign_in_with_password().await,
+            Step::AddPasskey { device } => {
+                self.on(device)?;
+                self.click_hosted("#passkey-button").await?;
+                self.back_to_the_app().await
+            }
+            Step::SkipPasskey {} => {
+                self.click_hosted("#passkey-skip").await?;
+                self.back_to_the_app().await
+            }
+            Step::SignInWithPasskey { device } => {
+                self.on(device)?;
+                self.choose_factor("WEB_AUTHN", "#passkey-button").await?;
+                self.click_hosted("#passkey-button").await?;
+                self.back_to_the_app().await
+            }
+            Step::SignInWithEmailCode {} => {
+                self.choose_factor("EMAIL_OTP", "input[name=code]").await?;
+                let id = self.identifier.clone().unwrap_or_default();
+                let code = latest_code(&self.http, &self.target.idp_url, &id).await?;
+                let script = format!(
+                    "document.querySelector('input[name=code]').value = {}; \
+                     document.querySelector('button[name=codeSubmitButton]').click(); return null",
+                    js_string(&code)
+                );
+                self.window()?.client.execute(&script, vec![]).await?;
+                self.back_to_the_app().await
+            }
+        }
+    }
+
+    /// The browser's own device must be the step's (its authenticator runs the ceremony).
+    fn on(&self, device: &str) -> anyhow::Result<()> {
+        let on = self
+            .current
+            .as_ref()
+            .ok_or_else(|| anyhow!("no browser window is open"))?;
+        ensure!(
+            on.device == device,
+            "the browser driver uses the authenticator of the browser's own device ({}), not \
+             the {device}'s",
+            on.device
+        );
+        Ok(())
+    }
+
+    /// Clicks an element of Cognito's hosted page once it shows.
+    async fn click_hosted(&self, selector: &str) -> anyhow::Result<()> {
+        let q = js_string(selector);
+        self.wait_for(selector, &format!("return !!document.querySelector({q})"))
+            .await?;
+        let script = format!("document.querySelector({q}).click(); return null");
+        self.window()?.client.execute(&script, vec![]).await?;
+        Ok(())
+    }
+
+    /// Types the email, presses the factor's button, waits for `next` on the next page.
+    async fn choose_factor(&self, factor: &str, next: &str) -> anyhow::Result<()> {
+        let user = self.identifier.clone().unwrap_or_default();
+        let script = format!(
+            "document.querySelector('input[name=username]').value = {}; \
+             document.querySelector('button[name=factor][value={factor}]').click(); return null",
+            js_string(&user)
+        );
+        self.window()?.client.execute(&script, vec![]).await?;
+        let q = js_string(next);
+        self.wait_for(next, &format!("return !!document.querySelector({q})"))
+            .await
+    }
+
+    /// The email and password on Cognito's login page, "Sign in"; then the app, or the
+    /// page offering a passkey.
+    async fn sign_in_with_password(&mut self) -> anyhow::Result<()> {
+        let user = self.identifier.clone().unwrap_or_default();
+        let pw = self
+            .passwords
+            .get(&user)
+            .cloned()
+            .ok_or_else(|| anyhow!("{user} is not a native user of the preconditions"))?;
+        let script = format!(
+            "document.querySelector('input[name=username]').value = {}; \
+             document.querySelector('input[name=password]').value = {}; \
+             document.querySelector('button[name=signInSubmitButton]').click(); return null",
+            js_string(&user),
+            js_string(&pw)
+        );
+        self.window()?.client.execute(&script, vec![]).await?;
+        let deadline = Instant::now() + PAGE_TIMEOUT;
+        loop {
+            let w = self.window()?;
+            let url = w.client.current_url().await?;
+            if url.as_str().starts_with(CALLBACK) {
+                return self.app.arrived(url.as_str());
+            }
+            let offer = w
+                .client
+                .execute("return !!document.querySelector('#passkey-skip')", vec![])
+                .await;
+            if offer.is_ok_and(|v| v == true) {
+                return Ok(());
+            }
+            page_error(w).await?;
+            if Instant::now() > deadline {
+                bail!("after the password, neither the app nor a passkey offer (at {url})");
+            }
+            tokio::time::sleep(POLL).await;
         }
     }
 
