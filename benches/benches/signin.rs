@@ -121,8 +121,81 @@ fn bench_signin(c: &mut Criterion) {
     group.bench_function("srp_client_math_only", |b| {
         b.iter(|| black_box(prove(&a, &challenge)))
     });
+    bench_passkey(&mut group, &rt, &client, &url);
     group.finish();
     rt.block_on(running.stop());
+}
+
+/// The passkey sign-in: the pool allows WEB_AUTHN, the user registers a passkey once.
+fn bench_passkey(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    rt: &tokio::runtime::Runtime,
+    client: &reqwest::Client,
+    url: &str,
+) {
+    use harness::authenticator::{AuthenticatorConfig, VirtualAuthenticator};
+    let origin = "http://localhost:3000";
+    let mut device = VirtualAuthenticator::with_seed(AuthenticatorConfig::platform_passkey(), 9)
+        .expect("authenticator");
+    rt.block_on(async {
+        let policy = json!({"UserPoolId": POOL, "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}}});
+        call(client, url, "UpdateUserPool", policy).await;
+        let flows = json!({"UserPoolId": POOL, "ClientId": CLIENT, "CallbackURLs": ["http://localhost:3000/callback"],
+            "ExplicitAuthFlows": ["ALLOW_USER_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]});
+        call(client, url, "UpdateUserPoolClient", flows).await;
+        let body = json!({"ClientId": CLIENT, "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthParameters": {"USERNAME": USER, "PASSWORD": PASSWORD}});
+        let t = call(client, url, "InitiateAuth", body).await;
+        let access = t["AuthenticationResult"]["AccessToken"].clone();
+        let start = call(client, url, "StartWebAuthnRegistration", json!({"AccessToken": access})).await;
+        let options = start["CredentialCreationOptions"].to_string();
+        let credential = device.create(&options, origin).expect("create");
+        let done = json!({"AccessToken": access, "Credential": credential});
+        call(client, url, "CompleteWebAuthnRegistration", done).await;
+    });
+    let initiate = json!({"ClientId": CLIENT, "AuthFlow": "USER_AUTH",
+        "AuthParameters": {"USERNAME": USER, "PREFERRED_CHALLENGE": "WEB_AUTHN"}});
+    group.bench_function("user_auth_web_authn", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let c = call(client, url, "InitiateAuth", initiate.clone()).await;
+                let options = c["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"].as_str().unwrap();
+                let assertion = device.get(options, origin).expect("get");
+                let body = json!({"ClientId": CLIENT, "ChallengeName": "WEB_AUTHN", "Session": c["Session"],
+                    "ChallengeResponses": {"USERNAME": USER, "CREDENTIAL": assertion.to_string()}});
+                let done = call(client, url, "RespondToAuthChallenge", body).await;
+                assert!(done["AuthenticationResult"]["AccessToken"].is_string());
+            })
+        })
+    });
+    let options = rt.block_on(async {
+        let c = call(client, url, "InitiateAuth", initiate.clone()).await;
+        c["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    });
+    group.bench_function("web_authn_authenticator_only", |b| {
+        b.iter(|| black_box(device.get(&options, origin).expect("get")))
+    });
+    // The floor: one ECDSA P-256 verification (aws-lc, key parsed each time as the verifier
+    // does on a stored key).
+    use aws_lc_rs::signature::{
+        ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair,
+        UnparsedPublicKey,
+    };
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let key = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING).expect("key");
+    let message = [7u8; 69];
+    let signature = key.sign(&rng, &message).expect("sign");
+    let public = key.public_key().as_ref().to_vec();
+    group.bench_function("ecdsa_p256_verify_floor", |b| {
+        b.iter(|| {
+            UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, black_box(&public))
+                .verify(black_box(&message), black_box(signature.as_ref()))
+                .is_ok()
+        })
+    });
 }
 
 criterion_group!(benches, bench_signin);

@@ -91,6 +91,28 @@ pub struct PoolConfig {
     pub identity_providers: Vec<IdpConfig>,
     #[serde(default)]
     pub groups: Vec<String>,
+    /// Choice-based sign-in's first factors (`PASSWORD`, `EMAIL_OTP`, `SMS_OTP`,
+    /// `WEB_AUTHN`): the pool's `Policies.SignInPolicy.AllowedFirstAuthFactors`.
+    #[serde(default)]
+    pub first_factors: Vec<String>,
+    /// The feature plan: `LITE`, `ESSENTIALS` (Cognito's default) or `PLUS`.
+    #[serde(default)]
+    pub tier: Option<String>,
+    /// Passkeys in the pool (`WebAuthnConfiguration`).
+    #[serde(default)]
+    pub webauthn: Option<WebAuthnConfig>,
+}
+
+/// A pool's passkey settings, as SetUserPoolMfaConfig takes them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebAuthnConfig {
+    /// The relying party ID (default: the emulator's host).
+    #[serde(default)]
+    pub rp_id: Option<String>,
+    /// `preferred` (default) or `required`.
+    #[serde(default)]
+    pub user_verification: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -46,7 +46,27 @@ fn apply_pool(cx: &Cognito, p: &PoolConfig) -> Result<(), CognitoError> {
     if !p.lambda.is_empty() {
         settings.insert("LambdaConfig".into(), json!(p.lambda));
     }
+    if !p.first_factors.is_empty() {
+        let factors = json!({"SignInPolicy": {"AllowedFirstAuthFactors": p.first_factors}});
+        settings.insert("Policies".into(), factors);
+    }
+    if let Some(t) = &p.tier {
+        settings.insert("UserPoolTier".into(), json!(t));
+    }
     pools::create_pool(cx, Some(&p.id), &p.name, &settings)?;
+    if let Some(w) = &p.webauthn {
+        let mut config = serde_json::Map::new();
+        if let Some(rp) = &w.rp_id {
+            config.insert("RelyingPartyId".into(), json!(rp));
+        }
+        if let Some(uv) = &w.user_verification {
+            config.insert("UserVerification".into(), json!(uv));
+        }
+        let input =
+            serde_json::from_value(json!({"UserPoolId": p.id, "WebAuthnConfiguration": config}))
+                .map_err(|e| CognitoError::invalid(e.to_string()))?;
+        crate::cognito::api::mfa::set_pool_config(cx, input)?;
+    }
     if let Some(d) = &p.domain {
         let input = serde_json::from_value(json!({"Domain": d, "UserPoolId": p.id}))
             .map_err(|e| CognitoError::invalid(e.to_string()))?;

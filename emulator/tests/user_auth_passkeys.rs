@@ -516,3 +516,122 @@ async fn every_attestation_format_signs_in_and_required_verification_is_enforced
     assert_eq!(code(&lite), "InvalidParameterException");
     assert!(message(&lite).contains("ESSENTIALS"), "{}", message(&lite));
 }
+
+#[tokio::test]
+async fn another_relying_party_and_a_deleted_passkey_are_refused() {
+    let emu = common::start().await;
+    let sdk = &emu.sdk;
+    enable(sdk).await;
+    // A page under the RP ID (allowed origin) whose script asks for another RP ID.
+    sdk.update_user_pool_client()
+        .user_pool_id(POOL)
+        .client_id(CLIENT)
+        .callback_urls("http://localhost:3000/callback")
+        .callback_urls("http://sub.localhost:3000/cb")
+        .explicit_auth_flows(cip::types::ExplicitAuthFlowsType::AllowUserAuth)
+        .explicit_auth_flows(cip::types::ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .send()
+        .await
+        .unwrap();
+    confirmed_user(sdk, "rp@example.com", "Passw0rd!").await;
+    let access = access_token(sdk, "rp@example.com").await;
+    let mut device =
+        VirtualAuthenticator::with_seed(AuthenticatorConfig::platform_passkey(), 60).unwrap();
+    let start = sdk
+        .start_web_authn_registration()
+        .access_token(&access)
+        .send()
+        .await
+        .unwrap();
+    let mut options = from_doc(start.credential_creation_options());
+    options["rp"]["id"] = "sub.localhost".into();
+    let credential = device
+        .create(&options.to_string(), "http://sub.localhost:3000")
+        .unwrap();
+    let err = sdk
+        .complete_web_authn_registration()
+        .access_token(&access)
+        .credential(to_doc(&credential))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code(&err),
+        "WebAuthnRelyingPartyMismatchException",
+        "{}",
+        message(&err)
+    );
+    assert!(
+        message(&err).contains("RpIdHashMismatch"),
+        "{}",
+        message(&err)
+    );
+
+    // A passkey deleted after the challenge was issued no longer signs in.
+    register(sdk, &access, &mut device, ORIGIN).await.unwrap();
+    let (options, session) = passkey_challenge(sdk, "rp@example.com").await;
+    let assertion = device.get(&options, ORIGIN).unwrap();
+    let listed = sdk
+        .list_web_authn_credentials()
+        .access_token(&access)
+        .send()
+        .await
+        .unwrap();
+    let id = listed.credentials()[0].credential_id().to_owned();
+    sdk.delete_web_authn_credential()
+        .access_token(&access)
+        .credential_id(&id)
+        .send()
+        .await
+        .unwrap();
+    let refused = answer_passkey(sdk, "rp@example.com", &session, &assertion).await;
+    assert_eq!(refused.unwrap_err().0, "NotAuthorizedException");
+}
+
+#[tokio::test]
+async fn the_config_file_sets_first_factors_tier_and_passkeys() {
+    let toml = emulator::config::DEFAULT_TOML.replace(
+        "domain = \"mosaic-demo\"",
+        "domain = \"mosaic-demo\"\nfirst_factors = [\"PASSWORD\", \"WEB_AUTHN\", \"EMAIL_OTP\"]\ntier = \"ESSENTIALS\"\nwebauthn = { rp_id = \"localhost\", user_verification = \"required\" }",
+    );
+    let config = emulator::Config::parse(&toml, "test").unwrap();
+    let emu = common::start_with(config).await;
+    let mfa = emu
+        .sdk
+        .get_user_pool_mfa_config()
+        .user_pool_id(POOL)
+        .send()
+        .await
+        .unwrap();
+    let w = mfa.web_authn_configuration().unwrap();
+    assert_eq!(w.relying_party_id(), Some("localhost"));
+    assert_eq!(
+        w.user_verification(),
+        Some(&cip::types::UserVerificationType::Required)
+    );
+    let pool = emu
+        .sdk
+        .describe_user_pool()
+        .user_pool_id(POOL)
+        .send()
+        .await
+        .unwrap();
+    let factors = pool
+        .user_pool()
+        .unwrap()
+        .policies()
+        .unwrap()
+        .sign_in_policy()
+        .unwrap();
+    assert_eq!(factors.allowed_first_auth_factors().len(), 3);
+
+    let lite = emulator::config::DEFAULT_TOML.replace(
+        "domain = \"mosaic-demo\"",
+        "domain = \"mosaic-demo\"\nfirst_factors = [\"PASSWORD\", \"WEB_AUTHN\"]\ntier = \"LITE\"",
+    );
+    let config = emulator::Config::parse(&lite, "test").unwrap();
+    let err = emulator::start(config.with_ephemeral_ports())
+        .await
+        .unwrap_err();
+    assert!(format!("{err:#}").contains("ESSENTIALS"), "{err:#}");
+}
