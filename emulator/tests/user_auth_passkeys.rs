@@ -8,50 +8,13 @@
 mod common;
 
 use aws_sdk_cognitoidentityprovider as cip;
-use aws_smithy_types::Document;
 use cip::types::{AuthFlowType, ChallengeNameType};
-use common::{CLIENT, POOL, attr, code, confirmed_user, message};
+use common::{CLIENT, POOL, attr, code, confirmed_user, from_doc, message, to_doc};
 use harness::authenticator::{AuthenticatorConfig, VirtualAuthenticator};
 use serde_json::Value;
 
 /// The page the ceremonies run in: the default client's callback origin.
 const ORIGIN: &str = "http://localhost:3000";
-
-fn to_doc(v: &Value) -> Document {
-    match v {
-        Value::Null => Document::Null,
-        Value::Bool(b) => Document::Bool(*b),
-        Value::Number(n) => match n.as_u64() {
-            Some(u) => Document::Number(aws_smithy_types::Number::PosInt(u)),
-            None => match n.as_i64() {
-                Some(i) => Document::Number(aws_smithy_types::Number::NegInt(i)),
-                None => Document::Number(aws_smithy_types::Number::Float(n.as_f64().unwrap())),
-            },
-        },
-        Value::String(s) => Document::String(s.clone()),
-        Value::Array(a) => Document::Array(a.iter().map(to_doc).collect()),
-        Value::Object(o) => {
-            Document::Object(o.iter().map(|(k, v)| (k.clone(), to_doc(v))).collect())
-        }
-    }
-}
-
-fn from_doc(d: &Document) -> Value {
-    match d {
-        Document::Null => Value::Null,
-        Document::Bool(b) => Value::Bool(*b),
-        Document::Number(n) => match *n {
-            aws_smithy_types::Number::PosInt(u) => Value::from(u),
-            aws_smithy_types::Number::NegInt(i) => Value::from(i),
-            aws_smithy_types::Number::Float(f) => Value::from(f),
-        },
-        Document::String(s) => Value::String(s.clone()),
-        Document::Array(a) => Value::Array(a.iter().map(from_doc).collect()),
-        Document::Object(o) => {
-            Value::Object(o.iter().map(|(k, v)| (k.clone(), from_doc(v))).collect())
-        }
-    }
-}
 
 /// Passwordless allowed on the default pool and USER_AUTH on its client.
 async fn enable(sdk: &cip::Client) {

@@ -9,6 +9,7 @@
 mod entities;
 mod idp;
 mod sessions;
+mod unique;
 mod users;
 
 use std::path::Path;

@@ -71,7 +71,7 @@ pub struct Page {
     pub next_after: Option<i64>,
 }
 
-const COLUMNS: &str = "u.id, u.pool_id, u.username, u.username_key, u.sub, u.status, u.enabled, u.created, u.modified, u.doc";
+pub(super) const COLUMNS: &str = "u.id, u.pool_id, u.username, u.username_key, u.sub, u.status, u.enabled, u.created, u.modified, u.doc";
 
 /// The exclusive upper bound of a prefix range: `p` with its last character raised by one
 /// (code point order is UTF-8 byte order, SQLite's BINARY collation), after dropping trailing
@@ -89,7 +89,7 @@ fn prefix_end(p: &str) -> Option<String> {
     ))
 }
 
-fn read_user(r: &Row<'_>) -> rusqlite::Result<(UserRow, String)> {
+pub(super) fn read_user(r: &Row<'_>) -> rusqlite::Result<(UserRow, String)> {
     let user = UserRow {
         id: r.get(0)?,
         pool_id: r.get(1)?,
@@ -107,7 +107,7 @@ fn read_user(r: &Row<'_>) -> rusqlite::Result<(UserRow, String)> {
 }
 
 /// The stored document holds `{"attributes": [[name, value], ...], "state": {...}}`.
-fn finish(mut user: UserRow, doc: &str) -> Result<UserRow> {
+pub(super) fn finish(mut user: UserRow, doc: &str) -> Result<UserRow> {
     let corrupt = |source| StoreError::Corrupt {
         kind: "user",
         source,
@@ -133,46 +133,10 @@ fn write_attrs(tx: &Transaction<'_>, user: &UserRow) -> Result<()> {
             insert.execute(params![user.pool_id, name, value, user.id])?;
         }
     }
-    write_unique(tx, user, false)
+    super::unique::write_unique(tx, user, false)
 }
 
-/// The user's values under the pool's uniqueness rules; another user holding one is a
-/// `Conflict` (and the caller's transaction rolls back). `lenient` (rebuilding an index over
-/// existing users) keeps the first holder instead. Federated users share emails with native
-/// ones by design (linking): they take no unique value.
-fn write_unique(tx: &Transaction<'_>, user: &UserRow, lenient: bool) -> Result<()> {
-    tx.prepare_cached("DELETE FROM unique_attrs WHERE user_id = ?1")?
-        .execute([user.id])?;
-    if user.status == "EXTERNAL_PROVIDER" {
-        return Ok(());
-    }
-    let rules: Vec<(String, bool)> = tx
-        .prepare_cached("SELECT name, verified_only FROM unique_rules WHERE pool_id = ?1")?
-        .query_map([&user.pool_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let verb = if lenient {
-        "INSERT OR IGNORE"
-    } else {
-        "INSERT"
-    };
-    let mut insert = tx.prepare_cached(&format!(
-        "{verb} INTO unique_attrs (pool_id, name, value, user_id) VALUES (?1, ?2, ?3, ?4)"
-    ))?;
-    for (name, verified_only) in rules {
-        let Some(value) = user.attribute(&name) else {
-            continue;
-        };
-        if verified_only && user.attribute(&format!("{name}_verified")) != Some("true") {
-            continue;
-        }
-        insert
-            .execute(params![user.pool_id, name, value, user.id])
-            .map_err(conflict)?;
-    }
-    Ok(())
-}
-
-fn conflict(e: rusqlite::Error) -> StoreError {
+pub(super) fn conflict(e: rusqlite::Error) -> StoreError {
     match e {
         rusqlite::Error::SqliteFailure(f, msg)
             if f.code == rusqlite::ErrorCode::ConstraintViolation =>
@@ -228,42 +192,6 @@ impl Store {
                 encode(user)
             ])?;
             write_attrs(tx, user)
-        })
-    }
-
-    /// Set a pool's uniqueness rules (attribute, only once verified); when they change, the
-    /// index is rebuilt over the pool's users. Unchanged rules cost one read.
-    pub fn set_unique_rules(&self, pool_id: &str, rules: &[(&str, bool)]) -> Result<()> {
-        self.transaction(|tx| {
-            let mut current: Vec<(String, bool)> = tx
-                .prepare_cached("SELECT name, verified_only FROM unique_rules WHERE pool_id = ?1")?
-                .query_map([pool_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            let mut wanted: Vec<(String, bool)> =
-                rules.iter().map(|(n, v)| ((*n).to_owned(), *v)).collect();
-            current.sort();
-            wanted.sort();
-            if current == wanted {
-                return Ok(());
-            }
-            tx.execute("DELETE FROM unique_rules WHERE pool_id = ?1", [pool_id])?;
-            tx.execute("DELETE FROM unique_attrs WHERE pool_id = ?1", [pool_id])?;
-            for (name, verified_only) in &wanted {
-                tx.execute(
-                    "INSERT INTO unique_rules (pool_id, name, verified_only) VALUES (?1, ?2, ?3)",
-                    params![pool_id, name, verified_only],
-                )?;
-            }
-            let rows: Vec<_> = tx
-                .prepare(&format!(
-                    "SELECT {COLUMNS} FROM users u WHERE u.pool_id = ?1"
-                ))?
-                .query_map([pool_id], read_user)?
-                .collect::<rusqlite::Result<_>>()?;
-            for (u, doc) in rows {
-                write_unique(tx, &finish(u, &doc)?, true)?;
-            }
-            Ok(())
         })
     }
 

@@ -2,9 +2,13 @@
 //! client pointed at it.
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 
+pub mod signin;
+
 use aws_sdk_cognitoidentityprovider as cip;
 use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
+use aws_smithy_types::Document;
 use emulator::{Config, Running};
+use serde_json::Value;
 
 pub const POOL: &str = "us-east-1_Mosaic001";
 pub const CLIENT: &str = "1example23456789abcdefghij";
@@ -86,4 +90,42 @@ pub async fn confirmed_user(sdk: &cip::Client, email: &str, password: &str) -> S
         .and_then(|u| u.username())
         .expect("username")
         .to_owned()
+}
+
+/// A JSON value as the SDK's `Document` (the passkey operations' JSON members).
+pub fn to_doc(v: &Value) -> Document {
+    match v {
+        Value::Null => Document::Null,
+        Value::Bool(b) => Document::Bool(*b),
+        Value::Number(n) => match n.as_u64() {
+            Some(u) => Document::Number(aws_smithy_types::Number::PosInt(u)),
+            None => match n.as_i64() {
+                Some(i) => Document::Number(aws_smithy_types::Number::NegInt(i)),
+                None => Document::Number(aws_smithy_types::Number::Float(n.as_f64().unwrap())),
+            },
+        },
+        Value::String(s) => Document::String(s.clone()),
+        Value::Array(a) => Document::Array(a.iter().map(to_doc).collect()),
+        Value::Object(o) => {
+            Document::Object(o.iter().map(|(k, v)| (k.clone(), to_doc(v))).collect())
+        }
+    }
+}
+
+/// A `aws_smithy_types::Document` as JSON.
+pub fn from_doc(d: &Document) -> Value {
+    match d {
+        Document::Null => Value::Null,
+        Document::Bool(b) => Value::Bool(*b),
+        Document::Number(n) => match *n {
+            aws_smithy_types::Number::PosInt(u) => Value::from(u),
+            aws_smithy_types::Number::NegInt(i) => Value::from(i),
+            aws_smithy_types::Number::Float(f) => Value::from(f),
+        },
+        Document::String(s) => Value::String(s.clone()),
+        Document::Array(a) => Value::Array(a.iter().map(from_doc).collect()),
+        Document::Object(o) => {
+            Value::Object(o.iter().map(|(k, v)| (k.clone(), from_doc(v))).collect())
+        }
+    }
 }
