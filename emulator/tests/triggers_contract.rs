@@ -47,6 +47,26 @@ async fn user_count(emu: &common::Emu) -> usize {
         .len()
 }
 
+/// A handler Node.js cannot load (a missing dependency) is reported as that, with Node's
+/// reason, not as a timeout; nothing is written.
+#[tokio::test]
+async fn a_handler_that_cannot_be_loaded_is_reported_with_the_loaders_reason() {
+    let emu = start(
+        "PreSignUp",
+        &format!("node:{}", fixture("contract/missing-module.js")),
+    )
+    .await;
+    let (code, message) = sign_up(&emu, "noload@example.com").await.unwrap_err();
+    assert_eq!(code, "UnexpectedLambdaException");
+    assert!(
+        message.contains("could not run")
+            && message.contains("Cannot find module 'no-such-module-for-the-emulator-test'"),
+        "{message}"
+    );
+    assert!(!message.contains("timed out"), "{message}");
+    assert_eq!(user_count(&emu).await, 0);
+}
+
 #[tokio::test]
 async fn a_handler_past_five_seconds_is_tried_three_times() {
     let emu = start(

@@ -51,6 +51,10 @@ pub struct LoginArgs {
     /// virtual authenticator.
     #[arg(long, value_enum, default_value = "http")]
     pub driver: DriverKind,
+    /// Seed of a new device's keys and credential ids (reproducible runs); by default drawn
+    /// from the OS, so each new user gets a device of their own.
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -210,16 +214,21 @@ async fn sign_in(args: &LoginArgs, target: Target) -> anyhow::Result<serde_json:
         expect: Default::default(),
         path: PathBuf::new(),
     };
+    // A fixed seed would give every new user of one emulator the same credential id (the
+    // second registration is refused as already registered).
+    let seed = args
+        .seed
+        .unwrap_or_else(|| rand_core::RngCore::next_u64(&mut rand_core::OsRng));
     let device_args = args.device.as_ref().map(|d| DeviceArgs {
         device: d.clone(),
         preset: Preset::Platform,
-        seed: 0,
+        seed,
     });
     let device = match &device_args {
         Some(d) => crate::cli::open(d)?,
         None => crate::authenticator::VirtualAuthenticator::with_seed(
             crate::authenticator::AuthenticatorConfig::platform_passkey(),
-            0,
+            seed,
         )
         .map_err(|e| anyhow!("{e}"))?,
     };

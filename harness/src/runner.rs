@@ -183,25 +183,22 @@ async fn drive_with(
 ) -> anyhow::Result<Driven> {
     let mut t = Transcript::new(scenario, cognito_url, idp_url);
     let mut seq = last_seq(&driver.app().cognito.journal_after(0).await?);
-    if !scenario.preconditions.first_factors.is_empty() {
-        driver
-            .app()
-            .cognito
-            .allow_first_factors(&scenario.preconditions.first_factors)
-            .await?;
-    }
-    for u in &scenario.preconditions.native_users {
-        driver
-            .app()
-            .cognito
-            .create_native_user(&u.email, &u.password)
-            .await?;
-    }
+    // A precondition that fails (a trigger that cannot run, say) fails the scenario with its
+    // reason; the run goes on to the next scenario and its summary.
+    let pre = preconditions(scenario, driver)
+        .await
+        .err()
+        .map(|e| format!("{e:#}"));
     let events = driver.app().cognito.journal_after(seq).await?;
     seq = last_seq(&events).max(seq);
-    t.section("preconditions", &events, None);
-    let mut failure = None;
-    for (i, step) in scenario.steps.iter().enumerate() {
+    t.section("preconditions", &events, pre.as_deref());
+    let mut failure = pre.map(|e| format!("preconditions: {e}"));
+    let steps = if failure.is_some() {
+        &[][..]
+    } else {
+        &scenario.steps[..]
+    };
+    for (i, step) in steps.iter().enumerate() {
         let r = match tokio::time::timeout(STEP_TIMEOUT, driver.step(step)).await {
             Ok(r) => r,
             Err(_) => Err(anyhow::anyhow!(
@@ -240,6 +237,20 @@ async fn drive_with(
         .map(crate::transcript::rejection)
         .collect();
     Ok((t.finish(), failure, rejections))
+}
+
+/// The pool's sign-in policy and the native users the scenario starts with.
+async fn preconditions(scenario: &Scenario, driver: &Driver) -> anyhow::Result<()> {
+    let cognito = &driver.app().cognito;
+    if !scenario.preconditions.first_factors.is_empty() {
+        cognito
+            .allow_first_factors(&scenario.preconditions.first_factors)
+            .await?;
+    }
+    for u in &scenario.preconditions.native_users {
+        cognito.create_native_user(&u.email, &u.password).await?;
+    }
+    Ok(())
 }
 
 fn last_seq(events: &[Value]) -> u64 {

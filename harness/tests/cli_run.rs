@@ -142,6 +142,31 @@ fn journal_count(rt: &tokio::runtime::Runtime, cognito: &str, name: &str) -> usi
     j["events"].as_array().unwrap().len()
 }
 
+/// A scenario whose precondition fails (its Lambda cannot be loaded) fails with the loader's
+/// reason; the run goes on to the next scenario and prints its summary.
+#[test]
+fn a_failing_precondition_fails_its_scenario_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let handler = workspace().join("fixtures/lambda/contract/missing-module.js");
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(
+        &broken,
+        format!(
+            "name = \"broken\"\ndescription = \"d\"\n[preconditions]\npre_sign_up_lambda = {:?}\n\
+             native_users = [{{ email = \"x@example.com\", password = \"Passw0rd!\" }}]\n\
+             [actors.x]\nemail = \"x@example.com\"\n[[steps]]\ndo = \"expect_tokens\"\n",
+            handler.display().to_string()
+        ),
+    )
+    .unwrap();
+    let out = harness(&["run", broken.to_str().unwrap(), "scenarios/register.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("2 scenarios: 1 ok, 1 failed"), "{stdout}");
+    let all = format!("{stdout}{}", text(&out.stderr));
+    assert!(all.contains("Cannot find module"), "{all}");
+}
+
 #[test]
 fn run_against_an_emulator_given_by_url() {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -219,6 +244,29 @@ fn login_twice_against_a_running_emulator_uses_the_saved_passkey() {
     assert_eq!(a["sub"], b["sub"]);
     // The second sign-in was the passkey alone: one OTP was ever sent.
     assert_eq!(journal_count(&rt, &cognito, "otp.sent"), 1);
+    rt.block_on(running.stop());
+}
+
+/// Two new users on one emulator, each without a device file: each gets a device of their
+/// own (its seed drawn from the OS), so the second passkey is not refused as registered.
+#[test]
+fn two_new_users_sign_in_on_one_emulator() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (running, cognito, idp) = start_emulator(&rt);
+    for email in ["first@example.com", "second@example.com"] {
+        let out = harness(&[
+            "login",
+            "--email",
+            email,
+            "--url",
+            &cognito,
+            "--idp-url",
+            &idp,
+        ]);
+        assert!(out.status.success(), "{email}: {}", text(&out.stderr));
+        assert_eq!(claims(&out.stdout)["email"], email);
+    }
+    assert_eq!(journal_count(&rt, &cognito, "webauthn.registered"), 2);
     rt.block_on(running.stop());
 }
 

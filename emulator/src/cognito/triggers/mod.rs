@@ -284,6 +284,9 @@ pub async fn invoke(
             return Err(TriggerError::unavailable(e));
         }
     };
+    // Why the last attempt did not answer: Cognito's timeout message, or (the function could
+    // not be started at all) the runtime's own reason.
+    let mut last_failure: Option<String> = None;
     for attempt in 1..=ATTEMPTS {
         let started = Instant::now();
         let outcome = cx.services.triggers.attempt(cx, &target, &event).await;
@@ -312,16 +315,21 @@ pub async fn invoke(
             }
             Attempt::TimedOut { logs } => {
                 record(merge(base, json!({"outcome": "timeout", "logs": logs})));
+                last_failure = None;
             }
             Attempt::Failed(why) => {
                 record(merge(base, json!({"outcome": "unavailable", "error": why})));
+                last_failure = Some(why);
             }
         }
     }
-    Err(TriggerError::unavailable(format!(
-        "Task timed out after {:.2} seconds ({ATTEMPTS} attempts)",
-        cx.services.triggers.timeout.as_secs_f64()
-    )))
+    Err(TriggerError::unavailable(match last_failure {
+        Some(why) => format!("the function could not run ({ATTEMPTS} attempts): {why}"),
+        None => format!(
+            "Task timed out after {:.2} seconds ({ATTEMPTS} attempts)",
+            cx.services.triggers.timeout.as_secs_f64()
+        ),
+    }))
 }
 
 fn merge(mut a: Value, b: Value) -> Value {

@@ -26,6 +26,8 @@ pub struct Worker {
     stdout: Lines<BufReader<ChildStdout>>,
     /// stderr lines (Node warnings, crashes), drained by a task and attached to the next answer.
     stderr: Arc<Mutex<Vec<String>>>,
+    /// The task draining stderr: it ends when the process does.
+    stderr_task: tokio::task::JoinHandle<()>,
     next_id: u64,
 }
 
@@ -59,7 +61,7 @@ impl Worker {
         };
         let buf = Arc::new(Mutex::new(Vec::new()));
         let sink = buf.clone();
-        tokio::spawn(async move {
+        let stderr_task = tokio::spawn(async move {
             let mut lines = BufReader::new(stderr).lines();
             while let Ok(Some(l)) = lines.next_line().await {
                 sink.lock()
@@ -72,6 +74,7 @@ impl Worker {
             stdin,
             stdout: BufReader::new(stdout).lines(),
             stderr: buf,
+            stderr_task,
             next_id: 1,
         })
     }
@@ -84,6 +87,12 @@ impl Worker {
     async fn stop(&mut self) {
         self.kill();
         let _ = tokio::time::timeout(Duration::from_secs(1), self.child.wait()).await;
+    }
+
+    /// After the process ended: everything it wrote to stderr (a loader's error, say).
+    async fn drain_stderr(&mut self, logs: &mut Vec<String>) {
+        let _ = tokio::time::timeout(Duration::from_secs(1), &mut self.stderr_task).await;
+        self.take_stderr(logs);
     }
 
     fn take_stderr(&self, logs: &mut Vec<String>) {
@@ -156,9 +165,19 @@ pub async fn invoke(
         }
         Ok(Err(e)) => {
             worker.stop().await;
+            worker.drain_stderr(&mut logs).await;
             *slot = None;
-            logs.push(e.clone());
-            Attempt::Failed(format!("{e}; logs: {}", logs.join(" | ")))
+            // Node names why it could not run the handler (a module it cannot load) in an
+            // `Error:` line of its stderr.
+            let reason = logs
+                .iter()
+                .map(|l| l.trim_start_matches("STDERR\t"))
+                .find(|l| l.contains("Error:") || l.contains("Error ["))
+                .map(str::to_owned);
+            Attempt::Failed(match reason {
+                Some(r) => format!("{e}: {r}"),
+                None => format!("{e}; logs: {}", logs.join(" | ")),
+            })
         }
         Ok(Ok(v)) if v["ok"] == true => match &v["result"] {
             r @ Value::Object(_) => Attempt::Answered {
