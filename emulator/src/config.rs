@@ -24,6 +24,10 @@ pub struct Config {
     /// Events kept in the journal (oldest dropped first).
     #[serde(default = "default_journal_capacity")]
     pub journal_capacity: usize,
+    /// How long each attempt of a Lambda trigger may run, in milliseconds. Cognito's limit
+    /// (5,000) by default; a shorter one makes timeout tests fast.
+    #[serde(default)]
+    pub trigger_timeout_ms: Option<u64>,
     /// Bytes the journal may hold (its events' JSON size; oldest dropped first).
     #[serde(default = "default_journal_max_bytes")]
     pub journal_max_bytes: usize,
@@ -205,6 +209,7 @@ impl Config {
                 region: default_region(),
                 journal_capacity: default_journal_capacity(),
                 journal_max_bytes: default_journal_max_bytes(),
+                trigger_timeout_ms: None,
                 idp: None,
                 lambda_functions: Default::default(),
                 cognito: CognitoConfig {

@@ -136,6 +136,9 @@ pub async fn start_with(mut config: Config, options: Options) -> anyhow::Result<
         base_url: url.trim_end_matches('/').to_owned(),
         services: Arc::new(crate::cognito::Services::new(
             config.lambda_functions.clone(),
+            config
+                .trigger_timeout_ms
+                .map(std::time::Duration::from_millis),
         )),
     };
     crate::seed::apply(&cognito, &config)

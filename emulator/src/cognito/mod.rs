@@ -56,8 +56,12 @@ impl Services {
         self.challenges.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// `functions` maps Lambda ARNs to emulator trigger targets (`[lambda_functions]`).
-    pub fn new(functions: std::collections::BTreeMap<String, String>) -> Self {
+    /// `functions` maps Lambda ARNs to emulator trigger targets (`[lambda_functions]`);
+    /// `trigger_timeout` bounds each attempt (Cognito's 5 s when `None`).
+    pub fn new(
+        functions: std::collections::BTreeMap<String, String>,
+        trigger_timeout: Option<std::time::Duration>,
+    ) -> Self {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(10))
@@ -67,7 +71,8 @@ impl Services {
         Self {
             http,
             jwks: Default::default(),
-            triggers: triggers::Triggers::new(functions, reqwest::Client::new()),
+            triggers: triggers::Triggers::new(functions, reqwest::Client::new())
+                .with_timeout(trigger_timeout.unwrap_or(triggers::TIMEOUT)),
             challenges: Default::default(),
         }
     }

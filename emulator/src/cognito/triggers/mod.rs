@@ -141,6 +141,12 @@ impl Triggers {
         }
     }
 
+    /// Each attempt's limit (Cognito's is [`TIMEOUT`]).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
     fn enter(&self, pool_id: &str, flow: &str) -> ActiveFlow<'_> {
         let mut map = self.active.lock().unwrap_or_else(|p| p.into_inner());
         map.insert(pool_id.to_owned(), flow.to_owned());
