@@ -234,8 +234,8 @@ async fn journal(url: &str, kind: &str, name: &str) -> Vec<serde_json::Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn amplify_registers_and_signs_in_with_a_passkey_in_chromium() {
     use aws_sdk_cognitoidentityprovider::types::{
-        AttributeType, AuthFactorType, ExplicitAuthFlowsType, MessageActionType, SignInPolicyType,
-        UserPoolPolicyType, UserPoolTierType, UsernameAttributeType, VerifiedAttributeType,
+        AttributeType, AuthFactorType, ExplicitAuthFlowsType, MessageActionType,
+        UsernameAttributeType,
     };
     require_node_modules();
     let bundled = Command::new("npm")
@@ -256,24 +256,12 @@ async fn amplify_registers_and_signs_in_with_a_passkey_in_chromium() {
         .await
         .unwrap();
     let pool_id = pool.user_pool().unwrap().id().unwrap().to_owned();
-    sdk.update_user_pool()
-        .user_pool_id(&pool_id)
-        .auto_verified_attributes(VerifiedAttributeType::Email)
-        .policies(
-            UserPoolPolicyType::builder()
-                .sign_in_policy(
-                    SignInPolicyType::builder()
-                        .allowed_first_auth_factors(AuthFactorType::Password)
-                        .allowed_first_auth_factors(AuthFactorType::WebAuthn)
-                        .allowed_first_auth_factors(AuthFactorType::EmailOtp)
-                        .build(),
-                )
-                .build(),
-        )
-        .user_pool_tier(UserPoolTierType::Essentials)
-        .send()
-        .await
-        .unwrap();
+    common::allow_first_factors(
+        sdk,
+        &pool_id,
+        &[AuthFactorType::WebAuthn, AuthFactorType::EmailOtp],
+    )
+    .await;
     // The relying party accepts the origins of the client's callback URLs whose host is the
     // RP ID (`localhost`, the emulator's host): the page's origin is one.
     let client = sdk

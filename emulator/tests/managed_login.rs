@@ -254,22 +254,7 @@ async fn an_emailed_code_signs_in_without_a_password() {
     let emu = common::start().await;
     let base = emu.url().to_owned();
     let sdk = &emu.sdk;
-    sdk.update_user_pool()
-        .user_pool_id(POOL)
-        .auto_verified_attributes(cip::types::VerifiedAttributeType::Email)
-        .policies(
-            cip::types::UserPoolPolicyType::builder()
-                .sign_in_policy(
-                    cip::types::SignInPolicyType::builder()
-                        .allowed_first_auth_factors(cip::types::AuthFactorType::Password)
-                        .allowed_first_auth_factors(cip::types::AuthFactorType::EmailOtp)
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    common::allow_first_factors(sdk, POOL, &[cip::types::AuthFactorType::EmailOtp]).await;
     confirmed_user(sdk, "otp@example.com", "Passw0rd!").await;
     let (h, html, verifier) = Hosted::open(&base).await;
     assert!(html.contains("Email me a sign-in code"), "{html}");

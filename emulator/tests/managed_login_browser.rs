@@ -49,22 +49,7 @@ async fn a_passkey_added_after_a_password_sign_in_signs_in_alone() {
     let emu = common::start().await;
     let base = emu.url().to_owned();
     let sdk = &emu.sdk;
-    sdk.update_user_pool()
-        .user_pool_id(POOL)
-        .auto_verified_attributes(cip::types::VerifiedAttributeType::Email)
-        .policies(
-            cip::types::UserPoolPolicyType::builder()
-                .sign_in_policy(
-                    cip::types::SignInPolicyType::builder()
-                        .allowed_first_auth_factors(cip::types::AuthFactorType::Password)
-                        .allowed_first_auth_factors(cip::types::AuthFactorType::WebAuthn)
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    common::allow_first_factors(sdk, POOL, &[cip::types::AuthFactorType::WebAuthn]).await;
     confirmed_user(sdk, "hosted-pk@example.com", "Passw0rd!").await;
     let authorize = format!(
         "{base}/oauth2/authorize?client_id={CLIENT}&response_type=code&scope=openid+email&redirect_uri={CALLBACK}"

@@ -18,24 +18,15 @@ const ORIGIN: &str = "http://localhost:3000";
 
 /// Passwordless allowed on the default pool and USER_AUTH on its client.
 async fn enable(sdk: &cip::Client) {
-    sdk.update_user_pool()
-        .user_pool_id(POOL)
-        .auto_verified_attributes(cip::types::VerifiedAttributeType::Email)
-        .policies(
-            cip::types::UserPoolPolicyType::builder()
-                .sign_in_policy(
-                    cip::types::SignInPolicyType::builder()
-                        .allowed_first_auth_factors(cip::types::AuthFactorType::Password)
-                        .allowed_first_auth_factors(cip::types::AuthFactorType::WebAuthn)
-                        .allowed_first_auth_factors(cip::types::AuthFactorType::EmailOtp)
-                        .build(),
-                )
-                .build(),
-        )
-        .user_pool_tier(cip::types::UserPoolTierType::Essentials)
-        .send()
-        .await
-        .unwrap();
+    common::allow_first_factors(
+        sdk,
+        POOL,
+        &[
+            cip::types::AuthFactorType::WebAuthn,
+            cip::types::AuthFactorType::EmailOtp,
+        ],
+    )
+    .await;
     sdk.update_user_pool_client()
         .user_pool_id(POOL)
         .client_id(CLIENT)

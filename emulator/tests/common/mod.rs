@@ -129,3 +129,29 @@ pub fn from_doc(d: &Document) -> Value {
         }
     }
 }
+
+/// Let `pool_id` offer these first factors (PASSWORD is always among them), on the Essentials
+/// plan, with emails verified by code: what passwordless sign-in needs of a pool.
+pub async fn allow_first_factors(
+    sdk: &cip::Client,
+    pool_id: &str,
+    factors: &[cip::types::AuthFactorType],
+) {
+    let mut policy = cip::types::SignInPolicyType::builder()
+        .allowed_first_auth_factors(cip::types::AuthFactorType::Password);
+    for f in factors {
+        policy = policy.allowed_first_auth_factors(f.clone());
+    }
+    sdk.update_user_pool()
+        .user_pool_id(pool_id)
+        .auto_verified_attributes(cip::types::VerifiedAttributeType::Email)
+        .policies(
+            cip::types::UserPoolPolicyType::builder()
+                .sign_in_policy(policy.build())
+                .build(),
+        )
+        .user_pool_tier(cip::types::UserPoolTierType::Essentials)
+        .send()
+        .await
+        .expect("update the pool's sign-in policy");
+}
