@@ -13,7 +13,7 @@ use super::signup::check_secret_hash;
 use crate::cognito::Cognito;
 use crate::cognito::error::{CognitoError, Exception, Result};
 use crate::cognito::model::Client;
-use crate::cognito::signin::{ADMIN_SCOPE, Next, SignIn, custom};
+use crate::cognito::signin::{ADMIN_SCOPE, Next, SignIn, custom, param};
 use crate::cognito::tokens;
 use crate::cognito::user;
 
@@ -180,13 +180,6 @@ fn present<'de, D: serde::Deserializer<'de>>(
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k, v)))
         .collect())
-}
-
-fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> Result<&'a str> {
-    params
-        .get(name)
-        .map(String::as_str)
-        .ok_or_else(|| CognitoError::invalid(format!("Missing required parameter {name}")))
 }
 
 /// A refresh token's new ID and access tokens (REFRESH_TOKEN_AUTH, GetTokensFromRefreshToken);

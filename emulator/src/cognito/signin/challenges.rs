@@ -2,8 +2,6 @@
 //! (RespondToAuthChallenge): `PASSWORD_VERIFIER`, `NEW_PASSWORD_REQUIRED`, the MFA codes,
 //! `SELECT_MFA_TYPE`, `MFA_SETUP` and `CUSTOM_CHALLENGE`.
 
-use std::collections::HashMap;
-
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use num_bigint::BigUint;
@@ -11,25 +9,13 @@ use num_bigint::BigUint;
 use super::mfa::{self, Factor};
 use super::session::{self, AuthSession, SrpState};
 use super::srp::{self, Group};
-use super::{Next, SignIn, custom, params, totp};
+use super::{Next, Params, SignIn, custom, param, params, totp, wrong_password};
 use crate::cognito::api::signup::check_secret_hash;
 use crate::cognito::attributes::AttributeIn;
 use crate::cognito::error::{CognitoError, Exception, Result};
 use crate::cognito::password;
 use crate::cognito::user::UserState;
 use crate::store::UserRow;
-
-type Params = HashMap<String, String>;
-
-fn param<'p>(p: &'p Params, name: &str) -> Result<&'p str> {
-    p.get(name)
-        .map(String::as_str)
-        .ok_or_else(|| CognitoError::invalid(format!("Missing required parameter {name}")))
-}
-
-fn wrong_password() -> CognitoError {
-    CognitoError::not_authorized("Incorrect username or password.")
-}
 
 /// The client's `SRP_A`, refused when it is not a number or a multiple of N.
 pub fn parse_a(hex: &str) -> Result<BigUint> {
@@ -42,7 +28,7 @@ fn hex(n: &BigUint) -> String {
     n.to_str_radix(16)
 }
 
-fn big(hex: &str) -> Result<BigUint> {
+pub(super) fn big(hex: &str) -> Result<BigUint> {
     BigUint::parse_bytes(hex.as_bytes(), 16)
         .ok_or_else(|| CognitoError::internal("corrupt SRP state in the session"))
 }

@@ -4,32 +4,17 @@
 //! device skips MFA. With device tracking on, a sign-in from an unknown device gets
 //! `NewDeviceMetadata`.
 
-use std::collections::HashMap;
-
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use num_bigint::BigUint;
 use serde_json::{Value, json};
 
+use super::challenges::big;
 use super::session::{self, AuthSession, SrpState};
 use super::srp::{self, Group};
-use super::{Challenge, Next, SignIn, mfa, params};
+use super::{Challenge, Next, Params, SignIn, mfa, param, params};
 use crate::cognito::error::{CognitoError, Result};
 use crate::cognito::model::Device;
 use crate::store::UserRow;
-
-type Params = HashMap<String, String>;
-
-fn param<'p>(p: &'p Params, name: &str) -> Result<&'p str> {
-    p.get(name)
-        .map(String::as_str)
-        .ok_or_else(|| CognitoError::invalid(format!("Missing required parameter {name}")))
-}
-
-fn big(hex: &str) -> Result<BigUint> {
-    BigUint::parse_bytes(hex.as_bytes(), 16)
-        .ok_or_else(|| CognitoError::internal("corrupt SRP state"))
-}
 
 /// Device tracking is on when the pool has a `DeviceConfiguration`.
 pub fn tracking(si: &SignIn<'_>) -> bool {

@@ -82,6 +82,16 @@ pub fn lambda_error(e: TriggerError) -> CognitoError {
     CognitoError::new(exception, e.message)
 }
 
+/// Challenge and auth parameters as the API carries them.
+pub type Params = std::collections::HashMap<String, String>;
+
+/// A required parameter, or Cognito's `Missing required parameter NAME`.
+pub fn param<'p>(p: &'p Params, name: &str) -> Result<&'p str> {
+    p.get(name)
+        .map(String::as_str)
+        .ok_or_else(|| CognitoError::invalid(format!("Missing required parameter {name}")))
+}
+
 fn wrong_password() -> CognitoError {
     CognitoError::not_authorized("Incorrect username or password.")
 }

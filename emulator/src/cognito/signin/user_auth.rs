@@ -5,12 +5,10 @@
 //! Passwordless factors (WEB_AUTHN, EMAIL_OTP, SMS_OTP) complete the sign-in; a password goes
 //! on to MFA as in the other flows.
 
-use std::collections::HashMap;
-
 use serde_json::{Value, json};
 
 use super::session::{self, AuthSession};
-use super::{Challenge, Next, SignIn, params};
+use super::{Challenge, Next, Params, SignIn, param, params};
 use crate::cognito::api::signup::{check_secret_hash, mask};
 use crate::cognito::error::{CognitoError, Exception, Result};
 use crate::cognito::model::Pool;
@@ -18,8 +16,6 @@ use crate::cognito::user::UserState;
 use crate::cognito::{passkeys, password};
 use crate::outbox::Channel;
 use crate::store::UserRow;
-
-type Params = HashMap<String, String>;
 
 const FIRST_FACTORS: [&str; 4] = ["PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"];
 
@@ -38,12 +34,6 @@ pub fn allowed_factors(pool: &Pool) -> Vec<&'static str> {
             .collect(),
         None => vec!["PASSWORD"],
     }
-}
-
-fn param<'p>(p: &'p Params, name: &str) -> Result<&'p str> {
-    p.get(name)
-        .map(String::as_str)
-        .ok_or_else(|| CognitoError::invalid(format!("Missing required parameter {name}")))
 }
 
 impl SignIn<'_> {
