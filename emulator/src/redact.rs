@@ -34,41 +34,57 @@ const SECRETS: &[&str] = &[
     "answer",
 ];
 
-pub fn is_secret(member: &str) -> bool {
-    let normal: String = member
+/// The secrets of a custom challenge inside trigger events and answers: the expected answer
+/// (CreateAuthChallenge's private parameters) and the one the user gave. (`session` there is
+/// the challenge history, not a secret.)
+const CHALLENGE_SECRETS: &[&str] = &["privatechallengeparameters", "challengeanswer"];
+
+fn normal(member: &str) -> String {
+    member
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .map(|c| c.to_ascii_lowercase())
-        .collect();
-    SECRETS.contains(&normal.as_str())
+        .collect()
+}
+
+pub fn is_secret(member: &str) -> bool {
+    SECRETS.contains(&normal(member).as_str())
+}
+
+/// A trigger's event or answer with a custom challenge's secrets replaced by `***`.
+pub fn trigger(value: Value) -> Value {
+    let secret = |m: &str| CHALLENGE_SECRETS.contains(&normal(m).as_str());
+    walk(value, &secret, &mut Vec::new())
 }
 
 /// `value` with every sensitive member's value replaced by `***`, and the texts replaced
 /// (to scrub messages that quote them).
 pub fn value(value: Value) -> (Value, Vec<String>) {
     let mut found = Vec::new();
-    let v = walk(value, &mut found);
+    let v = walk(value, &is_secret, &mut found);
     (v, found)
 }
 
-fn walk(value: Value, found: &mut Vec<String>) -> Value {
+fn walk(value: Value, secret: &dyn Fn(&str) -> bool, found: &mut Vec<String>) -> Value {
     match value {
         Value::Object(map) => {
             let out: Map<String, Value> = map
                 .into_iter()
                 .map(|(k, v)| {
-                    if is_secret(&k) && !v.is_null() {
+                    if secret(&k) && !v.is_null() {
                         collect(&v, found);
                         (k, json!("***"))
                     } else {
-                        let v = walk(v, found);
+                        let v = walk(v, secret, found);
                         (k, v)
                     }
                 })
                 .collect();
             Value::Object(out)
         }
-        Value::Array(items) => Value::Array(items.into_iter().map(|v| walk(v, found)).collect()),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| walk(v, secret, found)).collect())
+        }
         other => other,
     }
 }
@@ -124,5 +140,14 @@ mod tests {
         );
         assert!(is_secret("PASSWORD_CLAIM_SIGNATURE") && is_secret("client_secret"));
         assert!(!is_secret("USERNAME") && !is_secret("ClientId"));
+        let event = json!({"request": {"session": [{"challengeName": "CUSTOM_CHALLENGE"}],
+            "privateChallengeParameters": {"answer": "42"}, "challengeAnswer": "41"}});
+        let t = trigger(event);
+        assert_eq!(t["request"]["privateChallengeParameters"], "***");
+        assert_eq!(t["request"]["challengeAnswer"], "***");
+        assert_eq!(
+            t["request"]["session"][0]["challengeName"],
+            "CUSTOM_CHALLENGE"
+        );
     }
 }

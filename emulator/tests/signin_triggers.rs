@@ -118,6 +118,21 @@ async fn custom_auth_runs_define_create_and_verify_with_the_session_history() {
         last["detail"]["event"]["request"]["session"][0]["challengeMetadata"],
         "QUESTION-1"
     );
+    // The expected answer and the user's answers stay out of the journal.
+    let url = emu.url();
+    let verify = oauth_support::journal(
+        url,
+        "kind=trigger&name=VerifyAuthChallengeResponse_Authentication",
+    );
+    let request = &verify.await[0]["detail"]["event"]["request"];
+    assert_eq!(request["challengeAnswer"], "***");
+    assert_eq!(request["privateChallengeParameters"], "***");
+    let create =
+        oauth_support::journal(url, "kind=trigger&name=CreateAuthChallenge_Authentication").await;
+    assert_eq!(
+        create[0]["detail"]["response"]["privateChallengeParameters"],
+        "***"
+    );
 }
 
 #[tokio::test]

@@ -273,13 +273,15 @@ pub async fn invoke(
         .as_str()
         .unwrap_or(trigger)
         .to_owned();
+    // The event and the answer as the journal keeps them: a custom challenge's expected and
+    // given answers are secrets.
     let record = |detail: Value| {
         cx.journal.record(
             Service::Cognito,
             EventKind::Trigger,
             &source,
             Some(flow),
-            detail,
+            crate::redact::trigger(detail),
         )
     };
     let _active = cx.services.triggers.enter(&pool.id, flow);
