@@ -30,20 +30,6 @@ async fn start_at(
     (running, client)
 }
 
-async fn last_code(url: &str, destination: &str) -> String {
-    let body: serde_json::Value =
-        reqwest::get(format!("{url}/_emulator/outbox?destination={destination}"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-    body["messages"].as_array().unwrap().last().unwrap()["code"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 #[tokio::test]
 async fn codes_temporary_passwords_and_refresh_tokens_expire() {
     let clock = Arc::new(ManualClock::new(1_800_000_000_000));
@@ -57,7 +43,7 @@ async fn codes_temporary_passwords_and_refresh_tokens_expire() {
         .send()
         .await
         .unwrap();
-    let c = last_code(&url, "exp@example.com").await;
+    let c = common::last_code(&url, "exp@example.com").await;
     clock.advance_secs(DAY + 1);
     let err = sdk
         .confirm_sign_up()

@@ -178,26 +178,8 @@ async fn an_authenticator_code_is_asked_after_the_password() {
     let base = emu.url().to_owned();
     let sdk = &emu.sdk;
     let username = confirmed_user(sdk, "mfa@example.com", "Passw0rd!").await;
-    sdk.set_user_pool_mfa_config()
-        .user_pool_id(POOL)
-        .mfa_configuration(cip::types::UserPoolMfaType::Optional)
-        .software_token_mfa_configuration(
-            cip::types::SoftwareTokenMfaConfigType::builder()
-                .enabled(true)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let out = sdk
-        .initiate_auth()
-        .client_id(CLIENT)
-        .auth_flow(cip::types::AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", "mfa@example.com")
-        .auth_parameters("PASSWORD", "Passw0rd!")
-        .send()
-        .await
-        .unwrap();
+    common::signin::enable_pool_mfa(sdk, cip::types::UserPoolMfaType::Optional).await;
+    let out = common::signin::password_sign_in(sdk, "mfa@example.com", "Passw0rd!").await;
     let access = out
         .authentication_result()
         .unwrap()
@@ -270,18 +252,7 @@ async fn an_emailed_code_signs_in_without_a_password() {
     let r = h.answer(&page, &[("code", "00000000")]).await;
     let again = r.text().await.unwrap();
     assert!(again.contains("Invalid code"), "{again}");
-    let outbox: serde_json::Value = reqwest::get(format!(
-        "{base}/_emulator/outbox?destination=otp@example.com"
-    ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    let code = outbox["messages"].as_array().unwrap().last().unwrap()["code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code = common::last_code(&base, "otp@example.com").await;
     let r = h.answer(&again, &[("code", &code)]).await;
     assert_eq!(r.status(), 302, "{}", r.text().await.unwrap());
     let claims = tokens(&base, &location(&r), &verifier).await;

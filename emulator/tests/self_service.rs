@@ -15,31 +15,8 @@ async fn sign_in(
     username: &str,
     password: &str,
 ) -> cip::types::AuthenticationResultType {
-    sdk.initiate_auth()
-        .client_id(CLIENT)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", username)
-        .auth_parameters("PASSWORD", password)
-        .send()
-        .await
-        .unwrap()
-        .authentication_result()
-        .unwrap()
-        .clone()
-}
-
-async fn outbox_code(url: &str, destination: &str) -> String {
-    let body: serde_json::Value =
-        reqwest::get(format!("{url}/_emulator/outbox?destination={destination}"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-    body["messages"].as_array().unwrap().last().unwrap()["code"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    let out = common::signin::password_sign_in(sdk, username, password).await;
+    out.authentication_result().unwrap().clone()
 }
 
 #[tokio::test]
@@ -135,7 +112,7 @@ async fn a_changed_email_is_verified_by_code_and_the_rest_is_self_service() {
     sdk.verify_user_attribute()
         .access_token(access)
         .attribute_name("email")
-        .code(outbox_code(&url, "new@example.com").await)
+        .code(common::last_code(&url, "new@example.com").await)
         .send()
         .await
         .unwrap();
@@ -227,7 +204,7 @@ async fn attributes_that_need_verification_keep_the_old_value_until_then() {
     sdk.verify_user_attribute()
         .access_token(access)
         .attribute_name("email")
-        .code(outbox_code(&url, "moved@example.com").await)
+        .code(common::last_code(&url, "moved@example.com").await)
         .send()
         .await
         .unwrap();
@@ -260,7 +237,7 @@ async fn admin_reset_requires_a_new_password_through_the_emailed_code() {
     sdk.confirm_forgot_password()
         .client_id(CLIENT)
         .username("reset@example.com")
-        .confirmation_code(outbox_code(&url, "reset@example.com").await)
+        .confirmation_code(common::last_code(&url, "reset@example.com").await)
         .password("Another1!")
         .send()
         .await

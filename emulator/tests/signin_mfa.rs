@@ -202,14 +202,7 @@ async fn sms_mfa_codes_go_to_the_outbox_and_a_session_allows_three_tries() {
     let p = c.challenge_parameters().unwrap();
     assert_eq!(p["CODE_DELIVERY_DELIVERY_MEDIUM"], "SMS");
     assert_eq!(p["CODE_DELIVERY_DESTINATION"], "+****0100");
-    let sent: serde_json::Value =
-        reqwest::get(format!("{url}/_emulator/outbox?destination=%2B15550100"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-    let code_sent = sent["messages"][0]["code"].as_str().unwrap().to_owned();
+    let code_sent = common::last_code(&url, "+15550100").await;
     let answer = |c: &str| {
         vec![
             ("USERNAME", "sms@example.com".to_owned()),
@@ -239,17 +232,7 @@ async fn sms_mfa_codes_go_to_the_outbox_and_a_session_allows_three_tries() {
         "three tries spend it"
     );
     let c = password_sign_in(sdk, "sms@example.com", "Passw0rd!").await;
-    let sent: serde_json::Value =
-        reqwest::get(format!("{url}/_emulator/outbox?destination=%2B15550100"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-    let code_sent = sent["messages"].as_array().unwrap().last().unwrap()["code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code_sent = common::last_code(&url, "+15550100").await;
     let ok = respond(
         sdk,
         ChallengeNameType::SmsMfa,

@@ -40,20 +40,9 @@ async fn enable(sdk: &cip::Client) {
 }
 
 async fn access_token(sdk: &cip::Client, email: &str) -> String {
-    let out = sdk
-        .initiate_auth()
-        .client_id(CLIENT)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", email)
-        .auth_parameters("PASSWORD", "Passw0rd!")
-        .send()
-        .await
-        .unwrap();
-    out.authentication_result()
-        .unwrap()
-        .access_token()
-        .unwrap()
-        .to_owned()
+    let out = common::signin::password_sign_in(sdk, email, "Passw0rd!").await;
+    let result = out.authentication_result().unwrap();
+    result.access_token().unwrap().to_owned()
 }
 
 async fn register(
@@ -287,18 +276,7 @@ async fn email_codes_and_passwords_sign_in_through_user_auth() {
         .await
         .unwrap();
     assert_eq!(chose.challenge_name(), Some(&ChallengeNameType::EmailOtp));
-    let body: Value = reqwest::get(format!(
-        "{url}/_emulator/outbox?destination=otp@example.com"
-    ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    let sent = body["messages"].as_array().unwrap().last().unwrap()["code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let sent = common::last_code(&url, "otp@example.com").await;
     assert_eq!(sent.len(), 8);
     let done = sdk
         .respond_to_auth_challenge()

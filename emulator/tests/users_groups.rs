@@ -8,22 +8,6 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 use common::{POOL, attr, code, confirmed_user, message, start};
 
-async fn outbox_code(url: &str, destination: &str) -> String {
-    let body: serde_json::Value =
-        reqwest::get(format!("{url}/_emulator/outbox?destination={destination}"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-    body["messages"]
-        .as_array()
-        .and_then(|m| m.last())
-        .and_then(|m| m["code"].as_str())
-        .expect("a message in the outbox")
-        .to_owned()
-}
-
 #[tokio::test]
 async fn admin_create_get_update_delete() {
     let emu = start().await;
@@ -54,7 +38,7 @@ async fn admin_create_get_update_delete() {
         username, sub,
         "pools with UsernameAttributes name users by their sub"
     );
-    let temp = outbox_code(emu.url(), "ada@example.com").await;
+    let temp = common::last_code(emu.url(), "ada@example.com").await;
     assert!(temp.len() >= 8);
 
     let got = sdk
@@ -239,7 +223,7 @@ async fn sign_up_confirm_and_forgot_password() {
         .send()
         .await
         .unwrap();
-    let c = outbox_code(emu.url(), "sam@example.com").await;
+    let c = common::last_code(emu.url(), "sam@example.com").await;
     sdk.confirm_sign_up()
         .client_id(common::CLIENT)
         .username("sam@example.com")
@@ -275,7 +259,7 @@ async fn sign_up_confirm_and_forgot_password() {
         .send()
         .await
         .unwrap();
-    let c = outbox_code(emu.url(), "sam@example.com").await;
+    let c = common::last_code(emu.url(), "sam@example.com").await;
     let err = sdk
         .confirm_forgot_password()
         .client_id(common::CLIENT)

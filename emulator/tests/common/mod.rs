@@ -155,3 +155,23 @@ pub async fn allow_first_factors(
         .await
         .expect("update the pool's sign-in policy");
 }
+
+/// The code of the last message the outbox holds for `destination` (an email or a phone).
+pub async fn last_code(url: &str, destination: &str) -> String {
+    let mut outbox = url::Url::parse(&format!("{url}/_emulator/outbox")).expect("url");
+    outbox
+        .query_pairs_mut()
+        .append_pair("destination", destination);
+    let body: Value = reqwest::get(outbox.as_str())
+        .await
+        .expect("outbox")
+        .json()
+        .await
+        .expect("outbox json");
+    body["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .and_then(|m| m["code"].as_str())
+        .unwrap_or_else(|| panic!("no message to {destination} in the outbox: {body}"))
+        .to_owned()
+}
