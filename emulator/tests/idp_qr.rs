@@ -275,3 +275,44 @@ async fn a_ticket_cannot_be_finished_by_another_identity() {
         "{events:?}"
     );
 }
+
+/// The desktop's long poll (`?seen=<status>`) is answered when the phone changes the ticket,
+/// not on a timer: held while the status is the one seen, answered at once when it is not.
+#[tokio::test]
+async fn the_desktop_s_long_poll_is_answered_when_the_phone_attaches() {
+    let idp = start().await;
+    let ix = desktop_at_register(&idp, "longpoll@example.com").await;
+    let t = idp.step(&ix, "qr", json!({})).await;
+    let ticket = t["ticket"].as_str().unwrap().to_owned();
+    let url = t["url"].as_str().unwrap().to_owned();
+    let held = format!(
+        "{}/cis/api/interactions/{ix}/qr/{ticket}?seen=pending",
+        idp.url
+    );
+    let mut waiting = tokio::spawn({
+        let http = idp.http.clone();
+        async move { http.get(held).send().await.unwrap().json::<Value>().await }
+    });
+    // Held: the status is still the one the desktop saw (an answer would end the wait).
+    let early = tokio::time::timeout(std::time::Duration::from_millis(300), &mut waiting).await;
+    assert!(early.is_err(), "answered while still pending: {early:?}");
+    let (s, _) = attach(&idp, &url).await;
+    assert_eq!(s, StatusCode::OK);
+    let v = waiting.await.unwrap().unwrap();
+    assert_eq!(v["status"], "scanned");
+    // A status other than the one seen is answered at once.
+    let at_once = format!(
+        "{}/cis/api/interactions/{ix}/qr/{ticket}?seen=pending",
+        idp.url
+    );
+    let v: Value = idp
+        .http
+        .get(at_once)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["status"], "scanned");
+}

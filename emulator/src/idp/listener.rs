@@ -100,8 +100,12 @@ pub fn state(config: &Config, bound: &Bound, cognito: &Cognito) -> anyhow::Resul
         settings: Arc::new(settings),
         keys: Arc::new(IdpKeys::default()),
         challenges: Arc::new(Mutex::new(ChallengeRegistry::new())),
+        qr_changes: Arc::new(tokio::sync::watch::Sender::new(0)),
     }))
 }
+
+/// How long a stop waits for in-flight requests.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A running IdP server task; dropping it aborts the task.
 #[derive(Debug)]
@@ -130,11 +134,18 @@ impl Server {
         }
     }
 
+    /// Stops accepting connections and gives in-flight requests [`STOP_GRACE`] to finish
+    /// (a desktop's QR long poll would otherwise hold the stop for its whole bound).
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        let _ = (&mut self.task).await;
+        if tokio::time::timeout(STOP_GRACE, &mut self.task)
+            .await
+            .is_err()
+        {
+            self.task.abort();
+        }
     }
 }
 

@@ -101,6 +101,8 @@ pub struct Idp {
     /// Issued WebAuthn challenges (single use). A `std::sync::Mutex`: never held across an
     /// `.await`.
     pub challenges: Arc<Mutex<ChallengeRegistry>>,
+    /// Bumped whenever a QR ticket is written: the desktop's long poll waits on it.
+    pub qr_changes: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl Idp {

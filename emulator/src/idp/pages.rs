@@ -91,7 +91,7 @@ async function call(path, body, method) {
 }
 function fail(e) { $('error').textContent = e.message || String(e); }
 function ok() { $('error').textContent = ''; }
-let ticket = null, polling = null;
+let ticket = null;
 async function render(v) {
   Object.assign(S, v);
   for (const s of document.querySelectorAll('section')) s.className = '';
@@ -122,15 +122,18 @@ async function startQr() {
   ticket = t.ticket;
   $('qr').hidden = false; $('qr-img').src = t.qr_svg; $('qr-url').href = t.url; $('qr-url').textContent = t.url;
   $('qr-status').textContent = 'Waiting for your phone…';
-  clearInterval(polling);
-  polling = setInterval(async () => {
-    try {
-      const s = await call('/qr/' + ticket, undefined, 'GET');
-      $('qr-status').textContent = 'Status: ' + s.status;
-      if (s.status === 'success') { clearInterval(polling); location.assign(s.redirect); }
-      else if (['error', 'timeout', 'aborted'].includes(s.status)) { clearInterval(polling); ticket = null; fail(new Error(s.error || ('QR ' + s.status))); }
-    } catch (e) { clearInterval(polling); fail(e); }
-  }, 1000);
+  follow(ticket, 'pending').catch(fail);
+}
+// Long polls the ticket: the server answers when its status is no longer `seen`.
+async function follow(t, seen) {
+  while (ticket === t) {
+    const s = await call('/qr/' + t + '?seen=' + encodeURIComponent(seen), undefined, 'GET');
+    if (ticket !== t) return;
+    seen = s.status;
+    $('qr-status').textContent = 'Status: ' + s.status;
+    if (s.status === 'success') { location.assign(s.redirect); return; }
+    if (['error', 'timeout', 'aborted'].includes(s.status)) { ticket = null; throw new Error(s.error || ('QR ' + s.status)); }
+  }
 }
 $('f-identifier').onsubmit = e => { e.preventDefault(); ok(); call('/identifier', {identifier: $('identifier').value}).then(render).catch(fail); };
 $('f-otp').onsubmit = e => { e.preventDefault(); ok(); call('/otp/verify', {code: $('otp').value}).then(render).catch(fail); };
@@ -139,7 +142,7 @@ $('use-code').onclick = () => { ok(); call('/otp/send', {}).then(render).catch(f
 $('passkey-register').onclick = () => ceremony().catch(fail);
 $('passkey-login').onclick = () => ceremony().catch(fail);
 $('other-device').onclick = () => startQr().catch(fail);
-$('qr-cancel').onclick = () => { if (ticket) call('/qr/' + ticket, undefined, 'DELETE').catch(fail); clearInterval(polling); ticket = null; $('qr').hidden = true; };
+$('qr-cancel').onclick = () => { if (ticket) call('/qr/' + ticket, undefined, 'DELETE').catch(fail); ticket = null; $('qr').hidden = true; };
 render(S);
 </script>"#;
 

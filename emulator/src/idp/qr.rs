@@ -1,6 +1,6 @@
 //! WebAuthn QR ("use another device"): a desktop interaction opens a ticket shown as a QR code
 //! of a one-time URL; the phone attaches (`scanned`), runs the passkey ceremony for the
-//! ticket's identity, and the desktop, polling, receives the redirect with the code.
+//! ticket's identity, and the desktop, long polling, receives the redirect with the code.
 //! Tickets expire (`timeout`), can be `aborted`, are single use, and only the identity they
 //! were opened for can complete them.
 
@@ -30,7 +30,9 @@ pub fn svg(idp: &Idp, ticket: &str) -> Result<String, ApiError> {
 }
 
 fn save(idp: &Idp, t: &Ticket) -> Result<(), ApiError> {
-    Ok(idp.store.put(POOL, &t.id, t)?)
+    idp.store.put(POOL, &t.id, t)?;
+    idp.qr_changes.send_modify(|n| *n = n.wrapping_add(1));
+    Ok(())
 }
 
 fn set_status(
@@ -121,6 +123,34 @@ pub fn open_ticket(idp: &Idp, interaction: &str) -> Result<Value, ApiError> {
     v["url"] = json!(phone_url(idp, &t.id));
     v["qr_svg"] = json!(format!("/cis/qr/{}/code.svg", t.id));
     Ok(v)
+}
+
+/// The longest a desktop's long poll is held before it is answered with an unchanged status
+/// (the page asks again at once; an expiry under the manual clock shows at the next ask).
+pub const LONG_POLL: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// The desktop's long poll: answers at once unless the status is still `seen`, else when the
+/// ticket changes or after [`LONG_POLL`]. The page asks again with the status it got, so it
+/// follows the phone without a timer.
+pub async fn wait_poll(
+    idp: &Idp,
+    interaction: &str,
+    ticket: &str,
+    seen: Option<&str>,
+) -> Result<(Value, Option<String>), ApiError> {
+    // Subscribed before the first look: a change in between is not missed.
+    let mut changes = idp.qr_changes.subscribe();
+    let deadline = tokio::time::Instant::now() + LONG_POLL;
+    loop {
+        let (v, session) = poll(idp, interaction, ticket)?;
+        if seen.is_none_or(|s| v["status"] != s) {
+            return Ok((v, session));
+        }
+        tokio::select! {
+            r = changes.changed() => if r.is_err() { return Ok((v, session)) },
+            () = tokio::time::sleep_until(deadline) => return Ok((v, session)),
+        }
+    }
 }
 
 /// The desktop's poll; returns the view and, on success, the session to set.

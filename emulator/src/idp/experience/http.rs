@@ -3,7 +3,7 @@
 //! vendor's `{"message": [...], "error_code": N}`; every rejection is journaled.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
@@ -112,11 +112,18 @@ pub async fn qr_post(State(idp): State<Idp>, Path(id): Path<String>) -> Response
     respond(&idp, "qr.open", Some(&id), r)
 }
 
+/// `?seen=<status>` makes it a long poll (see [`qr::wait_poll`]).
+#[derive(Debug, serde::Deserialize)]
+pub struct PollQuery {
+    seen: Option<String>,
+}
+
 pub async fn qr_get(
     State(idp): State<Idp>,
     Path((id, ticket)): Path<(String, String)>,
+    Query(q): Query<PollQuery>,
 ) -> Response {
-    match qr::poll(&idp, &id, &ticket) {
+    match qr::wait_poll(&idp, &id, &ticket, q.seen.as_deref()).await {
         Ok((v, Some(session))) => with_session(axum::Json(v).into_response(), &session),
         Ok((v, None)) => axum::Json(v).into_response(),
         Err(e) => respond(&idp, "qr.poll", Some(&id), Err(e)),
