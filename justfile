@@ -22,9 +22,14 @@ lint:
 test: setup lint
     cargo nextest run --workspace --no-fail-fast
 
-# Every scenario through Chromium (the browser driver); ARGS go to `harness run` (e.g. --junit e2e.xml).
+# Every scenario through Chromium (the browser driver), as many at once as there are cores;
+# ARGS go to `harness run` (e.g. -j 1, --junit e2e.xml). The harness is the one the test build
+# makes (`cargo test --no-run` is what `just test` builds, so after it nothing compiles again;
+# a `cargo run -p harness` would build other feature sets of the shared crates), with cargo's
+# progress shown.
 e2e *ARGS:
-    cargo run -q -p harness -- run --driver browser {{ARGS}}
+    cargo test --workspace --no-run
+    "${CARGO_TARGET_DIR:-target}/debug/harness" run --driver browser {{ARGS}}
 
 # Review scenario snapshots: shows changed transcripts as diffs; then `just snapshots accept|reject`.
 snapshots ACTION="review":

@@ -35,6 +35,10 @@ pub struct RunArgs {
     /// Write a JUnit XML report to this file.
     #[arg(long)]
     pub junit: Option<PathBuf>,
+    /// How many scenarios run at once, each with its own emulator (default: the number of
+    /// cores). With --url scenarios run one at a time: each resets the shared emulator.
+    #[arg(short, long)]
+    pub jobs: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -94,10 +98,28 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         None => Emulator::Spawn,
     };
     let n = scenarios.len();
-    // An interrupt drops the run: the emulator, chromedriver and Chromium go with it.
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let mut finished = 0;
+    let progress = |o: &runner::Outcome| {
+        finished += 1;
+        let secs = o.duration.as_secs_f64();
+        eprintln!(
+            "[{finished}/{n}] {}: {} ({secs:.2}s)",
+            o.name,
+            o.verdict.label()
+        );
+        match &o.verdict {
+            runner::Verdict::Failed(why) if o.transcript.is_empty() => eprintln!("  {why}"),
+            v if !v.ok() => eprintln!("{}", o.transcript),
+            _ => {}
+        }
+    };
+    // An interrupt drops the run: the emulators, chromedriver and Chromium go with it.
     let outcomes = runtime()?.block_on(async {
         tokio::select! {
-            r = run_all(&scenarios, &emulator, args.driver) => r,
+            r = runner::run_all(&scenarios, &emulator, args.driver, jobs, progress) => r,
             signal = interrupted() => bail!("interrupted by {signal}: stopped every process the run started"),
         }
     })?;
@@ -116,27 +138,6 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         bail!("{failed} of {n} scenarios failed");
     }
     Ok(())
-}
-
-async fn run_all(
-    scenarios: &[Scenario],
-    emulator: &Emulator,
-    driver: DriverKind,
-) -> anyhow::Result<Vec<runner::Outcome>> {
-    let mut outcomes = Vec::new();
-    let n = scenarios.len();
-    for (i, s) in scenarios.iter().enumerate() {
-        eprint!("[{}/{n}] {} ... ", i + 1, s.name);
-        let o = runner::run(s, emulator, driver)
-            .await
-            .with_context(|| format!("running {}", s.path.display()))?;
-        eprintln!("{} ({:.2}s)", o.verdict.label(), o.duration.as_secs_f64());
-        if !o.verdict.ok() {
-            eprintln!("{}", o.transcript);
-        }
-        outcomes.push(o);
-    }
-    Ok(outcomes)
 }
 
 /// The first SIGINT or SIGTERM.

@@ -1,4 +1,4 @@
-//! Runs a scenario: an emulator spawned in-process (seeded, manual clock, ephemeral ports) or
+//! Runs scenarios, several at a time when asked; each: an emulator spawned in-process (seeded, manual clock, ephemeral ports) or
 //! one given by URL (reset first), the preconditions, each step through the chosen driver
 //! (each bounded in time) with the journal's events since the previous step, then the
 //! expectations. The verdict accounts
@@ -11,7 +11,7 @@ use anyhow::{Context as _, bail, ensure};
 use emulator::clock::ManualClock;
 use serde_json::Value;
 
-use crate::driver::{Driver, DriverKind, Target};
+use crate::driver::{Driver, DriverKind, Drivers, Target};
 use crate::scenario::Scenario;
 use crate::transcript::Transcript;
 
@@ -71,6 +71,63 @@ pub async fn run(
     emulator: &Emulator,
     driver: DriverKind,
 ) -> anyhow::Result<Outcome> {
+    run_with(scenario, emulator, &Drivers::start(driver).await?).await
+}
+
+/// Runs scenarios, up to `jobs` at a time (each with its own emulator when spawned; one at a
+/// time against a running emulator, which each scenario resets), and calls `done` as each
+/// finishes. The outcomes come back in the scenarios' order; a scenario the harness could not
+/// run at all fails with the reason, and the run goes on.
+pub async fn run_all(
+    scenarios: &[Scenario],
+    emulator: &Emulator,
+    driver: DriverKind,
+    jobs: usize,
+    mut done: impl FnMut(&Outcome),
+) -> anyhow::Result<Vec<Outcome>> {
+    let drivers = Drivers::start(driver).await?;
+    let jobs = match emulator {
+        Emulator::Url { .. } => 1,
+        _ => jobs.max(1),
+    };
+    let mut running = tokio::task::JoinSet::new();
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; scenarios.len()];
+    let mut next = 0;
+    while next < scenarios.len() || !running.is_empty() {
+        while next < scenarios.len() && running.len() < jobs {
+            let (s, e, d) = (scenarios[next].clone(), emulator.clone(), drivers.clone());
+            let i = next;
+            running.spawn(async move { (i, run_with(&s, &e, &d).await.map_err(|e| (s, e))) });
+            next += 1;
+        }
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
+        let (i, r) = joined.context("a scenario's task panicked")?;
+        let o = r.unwrap_or_else(|(s, e)| not_run(&s, &e));
+        done(&o);
+        outcomes[i] = Some(o);
+    }
+    Ok(outcomes.into_iter().flatten().collect())
+}
+
+/// The outcome of a scenario the harness could not run (its emulator or driver did not start).
+fn not_run(scenario: &Scenario, e: &anyhow::Error) -> Outcome {
+    Outcome {
+        name: scenario.name.clone(),
+        file: scenario.path.display().to_string(),
+        verdict: Verdict::Failed(format!("could not run: {e:#}")),
+        transcript: String::new(),
+        duration: Duration::ZERO,
+    }
+}
+
+/// Runs one scenario with a driver from `drivers`.
+pub async fn run_with(
+    scenario: &Scenario,
+    emulator: &Emulator,
+    drivers: &Drivers,
+) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let (running, target) = match emulator {
         Emulator::Spawn => {
@@ -83,7 +140,7 @@ pub async fn run(
         }
         Emulator::Url { cognito, idp } => (None, remote(scenario, cognito, idp).await?),
     };
-    let result = drive(scenario, target, driver).await;
+    let result = drive(scenario, target, drivers).await;
     if let Some(r) = running {
         r.stop().await;
     }
@@ -165,10 +222,10 @@ type Driven = (String, Option<String>, Vec<String>);
 
 /// The preconditions, the steps and the expectations: the transcript, the first failure, and
 /// the reasons of the requests the emulator refused.
-async fn drive(scenario: &Scenario, target: Target, kind: DriverKind) -> anyhow::Result<Driven> {
+async fn drive(scenario: &Scenario, target: Target, drivers: &Drivers) -> anyhow::Result<Driven> {
     let cognito_url = target.cognito_url.clone();
     let idp_url = target.idp_url.clone();
-    let mut driver = Driver::new(kind, target, scenario).await?;
+    let mut driver = drivers.driver(target, scenario)?;
     let r = drive_with(scenario, &mut driver, &cognito_url, &idp_url).await;
     // Closing saves nothing a scenario needs: bounded, and dropping kills what is left.
     let _ = tokio::time::timeout(STEP_TIMEOUT, driver.close()).await;

@@ -88,21 +88,76 @@ fn a_changed_claim_mapping_shows_as_one_changed_line() {
     );
 }
 
-/// Needs `chromium` and `chromium-driver` (`.ci/run` installs them). Equal to the http
-/// driver's transcript, which `scenarios` compares with the snapshot (this test writes no
-/// `.snap.new` files of its own).
-#[test]
-fn scenarios_in_chromium_give_the_http_drivers_transcripts() {
-    insta::glob!("../../scenarios", "*.toml", |path| {
-        let browser = snapshot(&run(path, DriverKind::Browser));
-        let http = snapshot(&run(path, DriverKind::Http));
-        if browser != http {
-            let diff = similar::TextDiff::from_lines(&http, &browser);
+/// Every scenario file, in name order.
+fn all_scenarios() -> Vec<Scenario> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    files.iter().map(|f| Scenario::load(f).unwrap()).collect()
+}
+
+/// The committed snapshot of a scenario: the http driver's transcript of a serial run (the
+/// `scenarios` test keeps it so), without insta's header.
+fn committed(scenario: &Scenario) -> String {
+    let name = scenario.path.file_stem().unwrap().to_str().unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/snapshots");
+    let text = std::fs::read_to_string(dir.join(format!("{name}.snap"))).unwrap();
+    let body = text.splitn(3, "---\n").nth(2).unwrap();
+    body.trim_end().to_owned()
+}
+
+/// Runs every scenario `jobs` at a time and compares each transcript with the serial one.
+fn run_all_as_committed(driver: DriverKind, jobs: usize) {
+    let scenarios = all_scenarios();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let outcomes = rt
+        .block_on(runner::run_all(
+            &scenarios,
+            &Emulator::Spawn,
+            driver,
+            jobs,
+            |_| {},
+        ))
+        .unwrap();
+    assert_eq!(outcomes.len(), scenarios.len());
+    for (s, o) in scenarios.iter().zip(&outcomes) {
+        assert_eq!(o.name, s.name, "outcomes come back in the scenarios' order");
+        assert!(
+            o.verdict.ok(),
+            "{} ({driver:?}, -j {jobs}): {:?}\n{}",
+            s.name,
+            o.verdict,
+            o.transcript
+        );
+        let (got, want) = (snapshot(o), committed(s));
+        if got.trim_end() != want {
+            let diff = similar::TextDiff::from_lines(want.as_str(), got.trim_end());
             panic!(
-                "{}: the browser driver's transcript differs from the http driver's:\n{}",
-                path.display(),
-                diff.unified_diff().header("http", "browser")
+                "{} ({driver:?}, -j {jobs}): the transcript differs from the serial http run's:\n{}",
+                s.name,
+                diff.unified_diff().header("serial http", "this run")
             );
         }
-    });
+    }
+}
+
+/// Scenarios run concurrently, each with its own emulator, give the transcripts of a serial
+/// run.
+#[test]
+fn a_parallel_run_gives_the_serial_transcripts() {
+    run_all_as_committed(DriverKind::Http, 4);
+}
+
+/// Needs `chromium` and `chromium-driver` (`.ci/run` installs them). Every scenario through
+/// Chromium, one at a time and then two at a time on one chromedriver, gives the http
+/// driver's serial transcript, which `scenarios` compares with the snapshot (this test writes
+/// no `.snap.new` files of its own).
+#[test]
+fn scenarios_in_chromium_give_the_http_drivers_transcripts() {
+    run_all_as_committed(DriverKind::Browser, 1);
+    run_all_as_committed(DriverKind::Browser, 2);
 }

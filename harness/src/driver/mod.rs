@@ -9,12 +9,14 @@ pub mod cognito;
 pub mod http;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use anyhow::anyhow;
 use serde_json::Value;
 
 use self::app::App;
 use self::browser::BrowserDriver;
+use self::browser::chromedriver::Chromedriver;
 use self::http::HttpDriver;
 use crate::authenticator::VirtualAuthenticator;
 use crate::scenario::{NextStep, Scenario, Step};
@@ -34,18 +36,41 @@ pub enum Driver {
     Browser(Box<BrowserDriver>),
 }
 
+/// What the drivers of one run share: for the browser driver, one chromedriver whose
+/// sessions are the scenarios' windows.
+#[derive(Debug, Clone)]
+pub struct Drivers {
+    pub kind: DriverKind,
+    chromedriver: Option<Arc<Chromedriver>>,
+}
+
+impl Drivers {
+    /// Starts chromedriver for the browser driver; nothing for the http driver.
+    pub async fn start(kind: DriverKind) -> anyhow::Result<Self> {
+        let chromedriver = match kind {
+            DriverKind::Http => None,
+            DriverKind::Browser => Some(Arc::new(Chromedriver::start().await?)),
+        };
+        Ok(Self { kind, chromedriver })
+    }
+
+    /// A driver for one scenario.
+    pub fn driver(&self, target: Target, scenario: &Scenario) -> anyhow::Result<Driver> {
+        Ok(match &self.chromedriver {
+            None => Driver::Http(Box::new(HttpDriver::new(target, scenario)?)),
+            Some(c) => Driver::Browser(Box::new(BrowserDriver::new(target, scenario, c.clone())?)),
+        })
+    }
+}
+
 impl Driver {
+    /// A driver of its own (a browser driver starts its own chromedriver).
     pub async fn new(
         kind: DriverKind,
         target: Target,
         scenario: &Scenario,
     ) -> anyhow::Result<Self> {
-        Ok(match kind {
-            DriverKind::Http => Self::Http(Box::new(HttpDriver::new(target, scenario)?)),
-            DriverKind::Browser => {
-                Self::Browser(Box::new(BrowserDriver::new(target, scenario).await?))
-            }
-        })
+        Drivers::start(kind).await?.driver(target, scenario)
     }
 
     pub async fn step(&mut self, step: &Step) -> anyhow::Result<()> {

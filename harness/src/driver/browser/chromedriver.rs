@@ -1,13 +1,16 @@
 //! chromedriver and the Chromium windows it drives: the driver runs in its own process group
 //! under a shell watchdog (the group is killed when [`Chromedriver`] is dropped, and by the
-//! watchdog when the harness dies without dropping it); each [`Window`] is a WebDriver session with its own profile directory and
-//! one virtual authenticator (WebDriver's WebAuthn extension commands, which fantoccini does
-//! not wrap: [`WebAuthnCommand`]).
+//! watchdog when the harness dies without dropping it); each [`Window`] is a WebDriver session
+//! with its own profile directory and one virtual authenticator (WebDriver's WebAuthn
+//! extension commands, which fantoccini does not wrap: [`SessionCommand`]). A window can be
+//! recycled: wiped (cookies, cache, the given origins' storage, its authenticator) and kept
+//! for the next `window`, which saves starting a Chromium.
 
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
@@ -33,7 +36,11 @@ pub struct Chromedriver {
     url: String,
     profiles: tempfile::TempDir,
     windows: AtomicUsize,
+    /// Recycled sessions, wiped, waiting for their next window.
+    idle: Idle,
 }
+
+type Idle = Arc<Mutex<Vec<fantoccini::Client>>>;
 
 /// Runs chromedriver (`$0 "$@"`) in the shell's process group and kills the whole group when
 /// chromedriver exits or when the harness goes, however it goes: the harness holds the write
@@ -72,6 +79,7 @@ impl Chromedriver {
                         url,
                         profiles,
                         windows: AtomicUsize::new(0),
+                        idle: Idle::default(),
                     });
                 }
                 Err(e) => {
@@ -83,9 +91,31 @@ impl Chromedriver {
         Err(last)
     }
 
-    /// A new Chromium window (its own session and profile: no cookies) holding one virtual
-    /// authenticator configured like `config`.
+    /// A Chromium window without cookies, cache or storage (a recycled session, or a new one
+    /// with its own profile) holding one virtual authenticator configured like `config`.
     pub async fn window(&self, config: &AuthenticatorConfig) -> anyhow::Result<Window> {
+        let recycled = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let client = match recycled {
+            Some(c) => c,
+            None => self.session().await?,
+        };
+        let mut window = Window {
+            client,
+            authenticator: String::new(),
+            idle: self.idle.clone(),
+        };
+        let id = window
+            .webauthn(Method::Post, "authenticator", Some(options_for(config)))
+            .await?;
+        window.authenticator = id
+            .as_str()
+            .ok_or_else(|| anyhow!("chromedriver gave no authenticator id: {id}"))?
+            .to_owned();
+        Ok(window)
+    }
+
+    /// A new WebDriver session: a Chromium with its own profile.
+    async fn session(&self) -> anyhow::Result<fantoccini::Client> {
         let n = self.windows.fetch_add(1, Ordering::Relaxed);
         let profile = self.profiles.path().join(format!("window-{n}"));
         let args = vec![
@@ -112,25 +142,11 @@ impl Chromedriver {
             ("goog:chromeOptions".to_owned(), options),
             ("timeouts".to_owned(), timeouts),
         ]);
-        let client = fantoccini::ClientBuilder::new(
-            hyper_util::client::legacy::connect::HttpConnector::new(),
-        )
-        .capabilities(caps)
-        .connect(&self.url)
-        .await
-        .context("opening a Chromium session through chromedriver")?;
-        let mut window = Window {
-            client,
-            authenticator: String::new(),
-        };
-        let id = window
-            .webauthn(Method::Post, "authenticator", Some(options_for(config)))
-            .await?;
-        window.authenticator = id
-            .as_str()
-            .ok_or_else(|| anyhow!("chromedriver gave no authenticator id: {id}"))?
-            .to_owned();
-        Ok(window)
+        fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .context("opening a Chromium session through chromedriver")
     }
 }
 
@@ -257,22 +273,23 @@ pub enum Method {
     Delete,
 }
 
-/// One WebAuthn extension command (`/session/{id}/webauthn/...`).
+/// One extension command under the session (`/session/{id}/webauthn/...`,
+/// `/session/{id}/goog/cdp/execute`).
 #[derive(Debug)]
-pub struct WebAuthnCommand {
+pub struct SessionCommand {
     method: Method,
     path: String,
     body: Option<Value>,
 }
 
-impl WebDriverCompatibleCommand for WebAuthnCommand {
+impl WebDriverCompatibleCommand for SessionCommand {
     fn endpoint(
         &self,
         base_url: &url::Url,
         session_id: Option<&str>,
     ) -> Result<url::Url, url::ParseError> {
         let session = session_id.unwrap_or_default();
-        base_url.join(&format!("session/{session}/webauthn/{}", self.path))
+        base_url.join(&format!("session/{session}/{}", self.path))
     }
 
     fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
@@ -290,6 +307,7 @@ impl WebDriverCompatibleCommand for WebAuthnCommand {
 pub struct Window {
     pub client: fantoccini::Client,
     authenticator: String,
+    idle: Idle,
 }
 
 impl Window {
@@ -299,15 +317,28 @@ impl Window {
         path: &str,
         body: Option<Value>,
     ) -> anyhow::Result<Value> {
-        let cmd = WebAuthnCommand {
+        let cmd = SessionCommand {
             method,
-            path: path.to_owned(),
+            path: format!("webauthn/{path}"),
             body,
         };
         self.client
             .issue_cmd(cmd)
             .await
             .with_context(|| format!("WebDriver webauthn/{path}"))
+    }
+
+    /// A Chrome DevTools Protocol command through chromedriver.
+    async fn cdp(&self, name: &str, params: Value) -> anyhow::Result<Value> {
+        let cmd = SessionCommand {
+            method: Method::Post,
+            path: "goog/cdp/execute".into(),
+            body: Some(json!({"cmd": name, "params": params})),
+        };
+        self.client
+            .issue_cmd(cmd)
+            .await
+            .with_context(|| format!("CDP {name}"))
     }
 
     /// Puts a credential (WebDriver's "Add Credential" JSON, PKCS#8 key) in the authenticator.
@@ -324,6 +355,33 @@ impl Window {
             Value::Array(creds) => Ok(creds),
             other => bail!("chromedriver's credentials are not a list: {other}"),
         }
+    }
+
+    /// Wipes the window (its authenticator, the page, every cookie, the HTTP cache and the
+    /// storage of `origins`, the only ones it visited) and keeps its session for the next
+    /// window; a session that cannot be wiped is closed.
+    pub async fn recycle(self, origins: &[String]) {
+        match self.wipe(origins).await {
+            Ok(()) => {
+                if let Ok(mut idle) = self.idle.lock() {
+                    idle.push(self.client);
+                }
+            }
+            Err(_) => self.close().await,
+        }
+    }
+
+    async fn wipe(&self, origins: &[String]) -> anyhow::Result<()> {
+        let path = format!("authenticator/{}", self.authenticator);
+        self.webauthn(Method::Delete, &path, None).await?;
+        self.client.goto("about:blank").await?;
+        self.cdp("Network.clearBrowserCookies", json!({})).await?;
+        self.cdp("Network.clearBrowserCache", json!({})).await?;
+        for origin in origins {
+            let params = json!({"origin": origin, "storageTypes": "all"});
+            self.cdp("Storage.clearDataForOrigin", params).await?;
+        }
+        Ok(())
     }
 
     /// Ends the session (chromedriver closes Chromium).

@@ -9,6 +9,7 @@ mod camera;
 pub mod chromedriver;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail, ensure};
@@ -24,8 +25,6 @@ use crate::scenario::{NextStep, Scenario, Step};
 
 /// How long a page may take to show the result of an action.
 const PAGE_TIMEOUT: Duration = Duration::from_secs(20);
-/// How often a wait looks at the page.
-const POLL: Duration = Duration::from_millis(100);
 
 /// A window and the device it runs on.
 #[derive(Debug)]
@@ -48,12 +47,17 @@ pub struct BrowserDriver {
     /// The window of the current sign-in.
     current: Option<OnDevice>,
     http: reqwest::Client,
-    // Declared last: dropped after the windows, it kills what is left of Chromium.
-    chromedriver: Chromedriver,
+    /// Shared by the scenarios of a run; the last one dropped kills what is left of Chromium.
+    chromedriver: Arc<Chromedriver>,
 }
 
 impl BrowserDriver {
-    pub async fn new(target: Target, scenario: &Scenario) -> anyhow::Result<Self> {
+    /// A driver whose windows are sessions of `chromedriver` (one serves a whole run).
+    pub fn new(
+        target: Target,
+        scenario: &Scenario,
+        chromedriver: Arc<Chromedriver>,
+    ) -> anyhow::Result<Self> {
         let devices = super::devices(scenario)?;
         let actors = super::identifiers(scenario);
         let http = super::http::new_browser(&target.idp_url)?;
@@ -66,7 +70,7 @@ impl BrowserDriver {
             passwords: super::passwords(scenario),
             current: None,
             http,
-            chromedriver: Chromedriver::start().await?,
+            chromedriver,
         })
     }
 
@@ -187,11 +191,12 @@ impl BrowserDriver {
             if Instant::now() > deadline {
                 bail!("after the password, neither the app nor a passkey offer (at {url})");
             }
-            tokio::time::sleep(POLL).await;
+            page_change(w).await;
         }
     }
 
-    /// Closes every window (saving the devices' credentials); chromedriver stops on drop.
+    /// Closes every window (saving the devices' credentials); chromedriver stops when the
+    /// last driver sharing it is dropped.
     pub async fn close(mut self) {
         if let Some(w) = self.current.take() {
             let _ = self.put_away(w).await;
@@ -240,9 +245,16 @@ impl BrowserDriver {
         Ok(())
     }
 
+    /// Saves the window's passkeys into its device and recycles it: wiped of everything the
+    /// scenario's origins (Cognito, the IdP, the app) left in it, for the next window.
     async fn put_away(&mut self, on: OnDevice) -> anyhow::Result<()> {
         let r = self.sync(&on).await;
-        on.window.close().await;
+        let origins = [&self.target.cognito_url, &self.target.idp_url, CALLBACK]
+            .map(|u| url::Url::parse(u).map(|u| u.origin().ascii_serialization()));
+        match origins.into_iter().collect::<Result<Vec<_>, _>>() {
+            Ok(origins) => on.window.recycle(&origins).await,
+            Err(_) => on.window.close().await,
+        }
         r
     }
 
@@ -409,7 +421,11 @@ impl BrowserDriver {
                 Err(e) if Instant::now() > deadline => {
                     return Err(e.context("the phone's camera, pointed at the desktop"));
                 }
-                Err(_) => tokio::time::sleep(POLL).await,
+                // Caught mid-paint: the next frame.
+                Err(_) => {
+                    let frame = "requestAnimationFrame(arguments[arguments.length - 1])";
+                    let _ = self.window()?.client.execute_async(frame, vec![]).await;
+                }
             }
         }
     }
@@ -429,7 +445,7 @@ impl BrowserDriver {
             if Instant::now() > deadline {
                 bail!("the browser did not get back to the app (it is at {url})");
             }
-            tokio::time::sleep(POLL).await;
+            page_change(w).await;
         }
     }
 
@@ -464,19 +480,15 @@ async fn phone_ceremony(phone: &Window, url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Polls `script` until it returns something other than null. A message in the page's error
-/// line ends the wait with that message; a timeout names the page and the script's last error.
+/// Waits until `script` returns something other than null, looking again whenever the page
+/// changes (see [`WATCH`]). A message in the page's error line ends the wait with that message;
+/// a timeout names the page and the script's last error.
 async fn wait_value(w: &Window, what: &str, script: &str) -> anyhow::Result<Value> {
-    // One round trip per poll: the page's error line and the script's value together.
-    let poll = format!(
-        "const e = document.getElementById('error'); \
-         const error = e ? e.textContent.trim() : ''; \
-         return {{error, value: (() => {{ {script} }})()}};"
-    );
+    let watch = watch(script);
     let deadline = Instant::now() + PAGE_TIMEOUT;
     let mut last: Option<String>;
     loop {
-        match w.client.execute(&poll, vec![]).await {
+        match w.client.execute_async(&watch, vec![]).await {
             Ok(v) if v["error"].as_str().is_some_and(|e| !e.is_empty()) => {
                 bail!(
                     "the page shows: {}",
@@ -485,7 +497,7 @@ async fn wait_value(w: &Window, what: &str, script: &str) -> anyhow::Result<Valu
             }
             Ok(v) if !v["value"].is_null() => return Ok(v["value"].clone()),
             Ok(_) => last = None,
-            // Between two pages there is no document to ask.
+            // Between two pages there is no document to ask (WebDriver waits for the next).
             Err(e) => last = Some(e.to_string()),
         }
         if Instant::now() > deadline {
@@ -496,9 +508,43 @@ async fn wait_value(w: &Window, what: &str, script: &str) -> anyhow::Result<Valu
                 why.unwrap_or_default()
             );
         }
-        tokio::time::sleep(POLL).await;
     }
 }
+
+/// Waits for the page to change (a DOM mutation, a resource loaded, the page going away) or
+/// [`WATCH_BOUND`]; errors are what a look at a page between two documents gives.
+async fn page_change(w: &Window) {
+    let _ = w.client.execute_async(&watch("return null"), vec![]).await;
+}
+
+/// [`WATCH`] looking with `look`.
+fn watch(look: &str) -> String {
+    let bound = WATCH_BOUND.as_millis().to_string();
+    WATCH
+        .replace("__LOOK__", look)
+        .replace("__BOUND_MS__", &bound)
+}
+
+/// The longest one look waits in the page before answering "not yet" (a bound: the look ends
+/// as soon as the page changes).
+const WATCH_BOUND: Duration = Duration::from_secs(1);
+
+/// An async WebDriver script: looks (`__LOOK__`, a function body returning a value or null)
+/// now and on every change of the page, and answers `{error, value}` as soon as the value is
+/// not null or the page's error line shows a message, or when the page goes away, or after
+/// [`WATCH_BOUND`].
+const WATCH: &str = "const done = arguments[arguments.length - 1];
+const look = () => { const e = document.getElementById('error');
+  return {error: e ? e.textContent.trim() : '', value: (() => { __LOOK__ })() ?? null}; };
+let over = false, obs = null, timer = null;
+const finish = r => { if (over) return; over = true; if (obs) obs.disconnect(); clearTimeout(timer); done(r); };
+const check = () => { const r = look(); if (r.error || r.value !== null) finish(r); };
+obs = new MutationObserver(check);
+obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+addEventListener('load', check, true);
+addEventListener('pagehide', () => finish({error: '', value: null}));
+timer = setTimeout(() => finish(look()), __BOUND_MS__);
+check();";
 
 /// The element with this id, or an error naming it and the page.
 async fn element(w: &Window, id: &str) -> anyhow::Result<fantoccini::elements::Element> {
