@@ -120,6 +120,103 @@ fn throughput(
     REQUESTS as f64 / start.elapsed().as_secs_f64()
 }
 
+/// Requests per second from a lean client (raw HTTP/1.1 over `CONCURRENCY` keep-alive
+/// connections, requests prepared beforehand), so that the figure is the server's and not
+/// the client library's: the same client measures the floor and each operation.
+fn raw_throughput(rt: &tokio::runtime::Runtime, addr: std::net::SocketAddr, requests: Vec<Vec<u8>>) -> f64 {
+    use tokio::io::AsyncWriteExt as _;
+    let per = requests.len() / CONCURRENCY;
+    let mut chunks: Vec<Vec<Vec<u8>>> = Vec::new();
+    let mut it = requests.into_iter();
+    for _ in 0..CONCURRENCY {
+        chunks.push(it.by_ref().take(per).collect());
+    }
+    let start = Instant::now();
+    rt.block_on(async {
+        let mut set = tokio::task::JoinSet::new();
+        for chunk in chunks {
+            set.spawn(async move {
+                let mut conn = tokio::net::TcpStream::connect(addr).await.expect("connect");
+                conn.set_nodelay(true).expect("nodelay");
+                let mut buf = Vec::with_capacity(16 * 1024);
+                for req in chunk {
+                    conn.write_all(&req).await.expect("write");
+                    buf.clear();
+                    read_response(&mut conn, &mut buf).await;
+                }
+            });
+        }
+        while let Some(r) = set.join_next().await {
+            r.expect("client task");
+        }
+    });
+    (per * CONCURRENCY) as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Reads one response (headers, then `content-length` bytes); panics on a status other than 200.
+async fn read_response(conn: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) {
+    use tokio::io::AsyncReadExt as _;
+    let mut chunk = [0u8; 8192];
+    let (head_end, length) = loop {
+        let n = conn.read(&mut chunk).await.expect("read");
+        assert!(n > 0, "connection closed");
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..i]).to_ascii_lowercase();
+            assert!(head.starts_with("http/1.1 200"), "{head}");
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .expect("content-length");
+            break (i + 4, length);
+        }
+    };
+    while buf.len() < head_end + length {
+        let n = conn.read(&mut chunk).await.expect("read");
+        assert!(n > 0, "connection closed");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+fn raw_request(method: &str, path: &str, target: Option<&str>, body: &str) -> Vec<u8> {
+    let mut r = format!("{method} {path} HTTP/1.1\r\nhost: localhost\r\ncontent-length: {}\r\n", body.len());
+    if let Some(op) = target {
+        r.push_str(&format!("x-amz-target: AWSCognitoIdentityProviderService.{op}\r\ncontent-type: application/x-amz-json-1.1\r\n"));
+    }
+    r.push_str("\r\n");
+    r.push_str(body);
+    r.into_bytes()
+}
+
+/// The server's own rates, from the lean client: the health check (the floor), ListUsers by
+/// email and AdminGetUser, each as a fraction of the floor.
+fn report_server_rates(rt: &tokio::runtime::Runtime, addr: std::net::SocketAddr, n: usize) {
+    const RAW: usize = 32_000;
+    let health: Vec<_> = (0..RAW).map(|_| raw_request("GET", "/_emulator/health", None, "")).collect();
+    let pick = |i: usize| (i * 7919) % n.max(1);
+    let list: Vec<_> = (0..RAW)
+        .map(|i| {
+            let body = format!(r#"{{"UserPoolId":"{POOL}","Filter":"email = \"user{}@example.com\""}}"#, pick(i));
+            raw_request("POST", "/", Some("ListUsers"), &body)
+        })
+        .collect();
+    let get: Vec<_> = (0..RAW)
+        .map(|i| {
+            let body = format!(r#"{{"UserPoolId":"{POOL}","Username":"00000000-0000-4000-8000-{:012}"}}"#, pick(i));
+            raw_request("POST", "/", Some("AdminGetUser"), &body)
+        })
+        .collect();
+    let h = raw_throughput(rt, addr, health);
+    let l = raw_throughput(rt, addr, list);
+    let g = raw_throughput(rt, addr, get);
+    eprintln!(
+        "server rates at {n} users (lean client, {CONCURRENCY} connections): health {h:.0}/s, ListUsers-by-email {l:.0}/s ({:.2} of health), AdminGetUser {g:.0}/s ({:.2} of health)",
+        l / h,
+        g / h
+    );
+}
+
 fn report_throughput(rt: &tokio::runtime::Runtime, client: &reqwest::Client, url: &str, n: usize) {
     let (c, u) = (client.clone(), url.to_owned());
     let health = throughput(rt, move |_| c.get(format!("{u}/_emulator/health")));
@@ -219,6 +316,7 @@ fn bench_api(c: &mut Criterion) {
                 })
             })
         });
+        report_server_rates(&rt, running.cognito_addr, n);
         report_throughput(&rt, &client, &url, n);
         eprintln!("after the {n}-user benches: {}", rss());
         rt.block_on(running.stop());

@@ -142,3 +142,25 @@ async fn users_created_after_a_restart_are_new_users() {
         assert_eq!(unique.len(), subs.len(), "{extra:?}: {subs:?}");
     }
 }
+
+/// A data directory belongs to one emulator: a second one started on it stops at once with
+/// the reason, and the first goes on serving.
+#[tokio::test]
+async fn a_second_emulator_on_the_same_data_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, url) = spawn(dir.path());
+    let _first = Guard(child);
+    let second = Command::new(env!("CARGO_BIN_EXE_emulator"))
+        .args(["--data-dir", dir.path().to_str().unwrap()])
+        .args(["--bind", "127.0.0.1:0", "--idp-bind", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(!second.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("is in use by another emulator"),
+        "{stderr}"
+    );
+    let health = reqwest::get(format!("{url}/_emulator/health")).await.unwrap();
+    assert_eq!(health.status(), 200);
+}

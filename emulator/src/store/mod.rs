@@ -35,6 +35,10 @@ pub enum StoreError {
     Conflict(String),
     #[error("database migration {version} failed: {reason}")]
     Migration { version: u32, reason: String },
+    #[error(
+        "the data directory {0} is in use by another emulator (stop it, or give --data-dir another directory)"
+    )]
+    InUse(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -55,14 +59,30 @@ pub struct Store {
 }
 
 impl Store {
-    /// Open (creating if needed) `dir/emulator.sqlite`.
+    /// Open (creating if needed) `dir/emulator.sqlite`, locked for this process alone: a
+    /// directory another emulator holds is refused at once with [`StoreError::InUse`].
     pub fn open(dir: &Path) -> Result<Self> {
         let conn = Connection::open(dir.join("emulator.sqlite"))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // Refused at once, not after rusqlite's default 5 s of retries.
+        conn.busy_timeout(std::time::Duration::ZERO)?;
+        let locked = |e: rusqlite::Error| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                StoreError::InUse(dir.display().to_string())
+            }
+            _ => StoreError::Sqlite(e),
+        };
+        // One process owns the data directory: its locks are taken once, not around every
+        // statement (two system calls each). Set before the first access, so WAL keeps its
+        // index in this process's memory (no shared-memory file).
+        conn.pragma_update(None, "locking_mode", "EXCLUSIVE")
+            .map_err(locked)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(locked)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         // Keep the indexes of a large pool in memory: lookups then cost the same at 1M users.
         conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
         conn.pragma_update(None, "cache_size", -65_536)?;
+        // The write lock now, before anything else: held until the process lets go.
+        conn.execute_batch("BEGIN IMMEDIATE; COMMIT;").map_err(locked)?;
         Self::init(conn)
     }
 
@@ -74,6 +94,9 @@ impl Store {
     fn init(conn: Connection) -> Result<Self> {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Every statement the emulator runs stays prepared (rusqlite keeps 16 by default, fewer
+        // than one sign-in uses, so hot statements were parsed again and again).
+        conn.set_prepared_statement_cache_capacity(256);
         migrate(&conn)?;
         Ok(Self {
             conn: Mutex::new(conn),

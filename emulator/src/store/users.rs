@@ -291,27 +291,26 @@ fn query_sql(
     fetch: i64,
 ) -> (String, Vec<rusqlite::types::Value>) {
     use rusqlite::types::Value as V;
-    let mut args = vec![
-        V::Text(pool_id.into()),
-        V::Integer(after),
-        V::Integer(fetch),
-    ];
+    // The limit is written into the statement, not bound: SQLite recompiles a statement whose
+    // LIMIT parameter is bound again (its value may change the plan), so a bound limit meant
+    // a full parse and plan on every call. It is an integer, at most 61 distinct statements.
+    let mut args = vec![V::Text(pool_id.into()), V::Integer(after)];
     let mut range = |column: &str, a: &AttrQuery| {
         args.push(V::Text(a.value.clone()));
         if a.prefix {
             match prefix_end(&a.value) {
                 Some(end) => {
                     args.push(V::Text(end));
-                    format!("{column} >= ?4 AND {column} < ?5")
+                    format!("{column} >= ?3 AND {column} < ?4")
                 }
                 None => {
                     // No finite bound: the prefix itself is compared (a range scan to the end).
                     args.push(V::Text(a.value.clone()));
-                    format!("{column} >= ?4 AND substr({column}, 1, length(?5)) = ?5")
+                    format!("{column} >= ?3 AND substr({column}, 1, length(?4)) = ?4")
                 }
             }
         } else {
-            format!("{column} = ?4")
+            format!("{column} = ?3")
         }
     };
     let (from, cond, order) = match q {
@@ -354,7 +353,7 @@ fn query_sql(
         UserQuery::Attribute { name, query } => {
             let cond = range("a.value", query);
             args.push(V::Text(name.clone()));
-            let name_arg = if query.prefix { "?6" } else { "?5" };
+            let name_arg = if query.prefix { "?5" } else { "?4" };
             (
                 "user_attrs a JOIN users u ON u.id = a.user_id".into(),
                 format!("a.pool_id = ?1 AND a.name = {name_arg} AND {cond} AND a.user_id > ?2"),
@@ -363,7 +362,7 @@ fn query_sql(
         }
     };
     (
-        format!("SELECT {COLUMNS} FROM {from} WHERE {cond} ORDER BY {order} LIMIT ?3"),
+        format!("SELECT {COLUMNS} FROM {from} WHERE {cond} ORDER BY {order} LIMIT {fetch}"),
         args,
     )
 }
@@ -411,12 +410,12 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<i64>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT user_id FROM memberships WHERE pool_id = ?1 AND group_name = ?2 AND user_id > ?3 ORDER BY user_id LIMIT ?4",
-        )?;
-        let ids = stmt.query_map(params![pool_id, group, after, limit as i64 + 1], |r| {
-            r.get(0)
-        })?;
+        // The limit written in, not bound (see `query_sql`).
+        let fetch = limit + 1;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT user_id FROM memberships WHERE pool_id = ?1 AND group_name = ?2 AND user_id > ?3 ORDER BY user_id LIMIT {fetch}",
+        ))?;
+        let ids = stmt.query_map(params![pool_id, group, after], |r| r.get(0))?;
         Ok(ids.collect::<rusqlite::Result<_>>()?)
     }
 }
