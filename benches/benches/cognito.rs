@@ -123,7 +123,11 @@ fn throughput(
 /// Requests per second from a lean client (raw HTTP/1.1 over `CONCURRENCY` keep-alive
 /// connections, requests prepared beforehand), so that the figure is the server's and not
 /// the client library's: the same client measures the floor and each operation.
-fn raw_throughput(rt: &tokio::runtime::Runtime, addr: std::net::SocketAddr, requests: Vec<Vec<u8>>) -> f64 {
+fn raw_throughput(
+    rt: &tokio::runtime::Runtime,
+    addr: std::net::SocketAddr,
+    requests: Vec<Vec<u8>>,
+) -> f64 {
     use tokio::io::AsyncWriteExt as _;
     let per = requests.len() / CONCURRENCY;
     let mut chunks: Vec<Vec<Vec<u8>>> = Vec::new();
@@ -180,7 +184,10 @@ async fn read_response(conn: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) {
 }
 
 fn raw_request(method: &str, path: &str, target: Option<&str>, body: &str) -> Vec<u8> {
-    let mut r = format!("{method} {path} HTTP/1.1\r\nhost: localhost\r\ncontent-length: {}\r\n", body.len());
+    let mut r = format!(
+        "{method} {path} HTTP/1.1\r\nhost: localhost\r\ncontent-length: {}\r\n",
+        body.len()
+    );
     if let Some(op) = target {
         r.push_str(&format!("x-amz-target: AWSCognitoIdentityProviderService.{op}\r\ncontent-type: application/x-amz-json-1.1\r\n"));
     }
@@ -193,17 +200,25 @@ fn raw_request(method: &str, path: &str, target: Option<&str>, body: &str) -> Ve
 /// email and AdminGetUser, each as a fraction of the floor.
 fn report_server_rates(rt: &tokio::runtime::Runtime, addr: std::net::SocketAddr, n: usize) {
     const RAW: usize = 32_000;
-    let health: Vec<_> = (0..RAW).map(|_| raw_request("GET", "/_emulator/health", None, "")).collect();
+    let health: Vec<_> = (0..RAW)
+        .map(|_| raw_request("GET", "/_emulator/health", None, ""))
+        .collect();
     let pick = |i: usize| (i * 7919) % n.max(1);
     let list: Vec<_> = (0..RAW)
         .map(|i| {
-            let body = format!(r#"{{"UserPoolId":"{POOL}","Filter":"email = \"user{}@example.com\""}}"#, pick(i));
+            let body = format!(
+                r#"{{"UserPoolId":"{POOL}","Filter":"email = \"user{}@example.com\""}}"#,
+                pick(i)
+            );
             raw_request("POST", "/", Some("ListUsers"), &body)
         })
         .collect();
     let get: Vec<_> = (0..RAW)
         .map(|i| {
-            let body = format!(r#"{{"UserPoolId":"{POOL}","Username":"00000000-0000-4000-8000-{:012}"}}"#, pick(i));
+            let body = format!(
+                r#"{{"UserPoolId":"{POOL}","Username":"00000000-0000-4000-8000-{:012}"}}"#,
+                pick(i)
+            );
             raw_request("POST", "/", Some("AdminGetUser"), &body)
         })
         .collect();

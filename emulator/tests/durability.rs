@@ -157,10 +157,9 @@ async fn a_second_emulator_on_the_same_data_directory_is_refused() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert!(!second.status.success(), "{stderr}");
-    assert!(
-        stderr.contains("is in use by another emulator"),
-        "{stderr}"
-    );
-    let health = reqwest::get(format!("{url}/_emulator/health")).await.unwrap();
+    assert!(stderr.contains("is in use by another emulator"), "{stderr}");
+    let health = reqwest::get(format!("{url}/_emulator/health"))
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
 }

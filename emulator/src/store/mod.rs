@@ -76,13 +76,15 @@ impl Store {
         // index in this process's memory (no shared-memory file).
         conn.pragma_update(None, "locking_mode", "EXCLUSIVE")
             .map_err(locked)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(locked)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(locked)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         // Keep the indexes of a large pool in memory: lookups then cost the same at 1M users.
         conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
         conn.pragma_update(None, "cache_size", -65_536)?;
         // The write lock now, before anything else: held until the process lets go.
-        conn.execute_batch("BEGIN IMMEDIATE; COMMIT;").map_err(locked)?;
+        conn.execute_batch("BEGIN IMMEDIATE; COMMIT;")
+            .map_err(locked)?;
         Self::init(conn)
     }
 
