@@ -154,3 +154,58 @@ async fn a_signed_up_source_cannot_be_merged() {
         "Merging is not currently supported, provide a SourceUser that has not been signed up in order to link"
     );
 }
+
+/// One source identity linked to eight users at once: one link is made, the other calls are
+/// refused as a sequential call would be, and exactly one user holds the identity (the link
+/// and the user's `identities` are written in one transaction).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_links_of_one_identity_make_one_link() {
+    let emu = start().await;
+    let mut users = Vec::new();
+    for i in 0..8 {
+        users.push(confirmed_user(&emu.sdk, &format!("l{i}@example.com"), "Passw0rd!").await);
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for dest in users.clone() {
+        let sdk = emu.sdk.clone();
+        tasks.spawn(async move {
+            sdk.admin_link_provider_for_user()
+                .user_pool_id(POOL)
+                .destination_user(who("Cognito", "cognito:username", &dest))
+                .source_user(who("Mosaic", "Cognito_Subject", "shared-sub"))
+                .send()
+                .await
+                .map_err(|e| (code(&e), message(&e)))
+        });
+    }
+    let mut ok = 0;
+    while let Some(r) = tasks.join_next().await {
+        match r.unwrap() {
+            Ok(_) => ok += 1,
+            Err((code, message)) => {
+                assert_eq!(code, "InvalidParameterException");
+                assert_eq!(message, "SourceUser is already linked to another user");
+            }
+        }
+    }
+    assert_eq!(ok, 1);
+    let mut holders = 0;
+    for u in &users {
+        let got = emu
+            .sdk
+            .admin_get_user()
+            .user_pool_id(POOL)
+            .username(u)
+            .send()
+            .await
+            .unwrap();
+        let identities = got
+            .user_attributes()
+            .iter()
+            .find(|a| a.name() == "identities")
+            .and_then(|a| a.value())
+            .unwrap_or("[]");
+        holders += usize::from(identities.contains("shared-sub"));
+    }
+    assert_eq!(holders, 1);
+}

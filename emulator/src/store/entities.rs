@@ -1,7 +1,7 @@
 //! JSON-document entities (pools, clients, identity providers, groups, ...) keyed by kind,
 //! pool and key.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -26,6 +26,26 @@ fn encode<E: Entity>(entity: &E) -> Result<String> {
     })
 }
 
+fn insert_in<E: Entity>(conn: &Connection, pool_id: &str, key: &str, entity: &E) -> Result<()> {
+    let doc = encode(entity)?;
+    let done = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO entities (kind, pool_id, key, doc) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![E::KIND, pool_id, key, doc])?;
+    if done == 0 {
+        return Err(StoreError::Conflict(format!("{} {key}", E::KIND)));
+    }
+    Ok(())
+}
+
+fn delete_in<E: Entity>(conn: &Connection, pool_id: &str, key: &str) -> Result<bool> {
+    let n = conn
+        .prepare_cached("DELETE FROM entities WHERE kind = ?1 AND pool_id = ?2 AND key = ?3")?
+        .execute(params![E::KIND, pool_id, key])?;
+    Ok(n > 0)
+}
+
 impl Store {
     /// Insert or replace.
     pub fn put<E: Entity>(&self, pool_id: &str, key: &str, entity: &E) -> Result<()> {
@@ -40,17 +60,37 @@ impl Store {
 
     /// Insert; `Conflict` if the key exists.
     pub fn insert<E: Entity>(&self, pool_id: &str, key: &str, entity: &E) -> Result<()> {
-        let doc = encode(entity)?;
-        let done = self
-            .conn()
-            .prepare_cached(
-                "INSERT OR IGNORE INTO entities (kind, pool_id, key, doc) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![E::KIND, pool_id, key, doc])?;
-        if done == 0 {
-            return Err(StoreError::Conflict(format!("{} {key}", E::KIND)));
-        }
-        Ok(())
+        insert_in(&self.conn(), pool_id, key, entity)
+    }
+
+    /// Insert an entity and write back a user in one transaction (a link and the identities of
+    /// the user it names): both land, or neither. `Conflict` if the key exists.
+    pub fn insert_with_user<E: Entity>(
+        &self,
+        pool_id: &str,
+        key: &str,
+        entity: &E,
+        user: &super::UserRow,
+    ) -> Result<()> {
+        self.transaction(|tx| {
+            insert_in(tx, pool_id, key, entity)?;
+            super::users::update_in(tx, user)
+        })
+    }
+
+    /// Delete an entity and write back a user in one transaction.
+    pub fn delete_with_user<E: Entity>(
+        &self,
+        pool_id: &str,
+        key: &str,
+        user: Option<&super::UserRow>,
+    ) -> Result<bool> {
+        self.transaction(|tx| {
+            if let Some(user) = user {
+                super::users::update_in(tx, user)?;
+            }
+            delete_in::<E>(tx, pool_id, key)
+        })
     }
 
     pub fn get<E: Entity>(&self, pool_id: &str, key: &str) -> Result<Option<E>> {
@@ -112,11 +152,7 @@ impl Store {
     }
 
     pub fn delete<E: Entity>(&self, pool_id: &str, key: &str) -> Result<bool> {
-        let n = self
-            .conn()
-            .prepare_cached("DELETE FROM entities WHERE kind = ?1 AND pool_id = ?2 AND key = ?3")?
-            .execute(params![E::KIND, pool_id, key])?;
-        Ok(n > 0)
+        delete_in::<E>(&self.conn(), pool_id, key)
     }
 
     /// Delete a pool and everything in it.

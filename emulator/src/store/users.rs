@@ -136,6 +136,21 @@ fn write_attrs(tx: &Transaction<'_>, user: &UserRow) -> Result<()> {
     super::unique::write_unique(tx, user, false)
 }
 
+/// Write back a user inside the caller's transaction.
+pub(super) fn update_in(tx: &Transaction<'_>, user: &UserRow) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE users SET status = ?2, enabled = ?3, modified = ?4, doc = ?5 WHERE id = ?1",
+    )?
+    .execute(params![
+        user.id,
+        user.status,
+        user.enabled,
+        user.modified,
+        encode(user)
+    ])?;
+    write_attrs(tx, user)
+}
+
 pub(super) fn conflict(e: rusqlite::Error) -> StoreError {
     match e {
         rusqlite::Error::SqliteFailure(f, msg)
@@ -180,19 +195,7 @@ impl Store {
 
     /// Write back a user read earlier (status, attributes, state).
     pub fn update_user(&self, user: &UserRow) -> Result<()> {
-        self.transaction(|tx| {
-            tx.prepare_cached(
-                "UPDATE users SET status = ?2, enabled = ?3, modified = ?4, doc = ?5 WHERE id = ?1",
-            )?
-            .execute(params![
-                user.id,
-                user.status,
-                user.enabled,
-                user.modified,
-                encode(user)
-            ])?;
-            write_attrs(tx, user)
-        })
+        self.transaction(|tx| update_in(tx, user))
     }
 
     pub fn delete_user(&self, user_id: i64) -> Result<()> {

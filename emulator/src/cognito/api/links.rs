@@ -10,7 +10,7 @@ use crate::cognito::attributes;
 use crate::cognito::error::{CognitoError, Exception, Result};
 use crate::cognito::model::{IdentityProvider, Link, Pool};
 use crate::cognito::user;
-use crate::store::UserRow;
+use crate::store::{StoreError, UserRow};
 
 /// Cognito allows at most this many linked identities per user.
 const MAX_LINKS: usize = 5;
@@ -151,10 +151,15 @@ pub fn link(cx: &Cognito, input: LinkIn) -> Result<Value> {
         user_sub: dest.sub.clone(),
         created: now,
     };
-    cx.store
-        .insert(&pool.id, &Link::key(source_name, source_value), &link)?;
-    cx.store.update_user(&dest)?;
-    Ok(json!({}))
+    // The link and the user's identities land together; a link made meanwhile by a concurrent
+    // call is refused as the check above refuses it.
+    let key = Link::key(source_name, source_value);
+    match cx.store.insert_with_user(&pool.id, &key, &link, &dest) {
+        Err(StoreError::Conflict(_)) => Err(CognitoError::invalid(
+            "SourceUser is already linked to another user",
+        )),
+        r => Ok(r.map(|()| json!({}))?),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -180,16 +185,18 @@ pub fn disable(cx: &Cognito, input: DisableIn) -> Result<Value> {
     source_provider(cx, &pool, "User", provider)?;
     let key = Link::key(provider, value);
     if let Some(link) = cx.store.get::<Link>(&pool.id, &key)? {
-        if let Some(mut dest) = cx.store.user_by_sub(&pool.id, &link.user_sub)? {
-            let list: Vec<Value> = identities(&dest)
+        let mut dest = cx.store.user_by_sub(&pool.id, &link.user_sub)?;
+        if let Some(dest) = &mut dest {
+            let list: Vec<Value> = identities(dest)
                 .into_iter()
                 .filter(|i| !(i["providerName"] == provider && i["userId"] == value))
                 .collect();
-            set_identities(&mut dest, &list);
+            set_identities(dest, &list);
             dest.modified = cx.clock.now_millis();
-            cx.store.update_user(&dest)?;
         }
-        cx.store.delete::<Link>(&pool.id, &key)?;
+        // The user's identities and the link go together.
+        cx.store
+            .delete_with_user::<Link>(&pool.id, &key, dest.as_ref())?;
     } else if let Some(mut fed) = cx
         .store
         .user_by_username(&pool.id, &pool.username_key(&format!("{provider}_{value}")))?
