@@ -36,6 +36,9 @@ pub enum Op {
     Rs256Verify,
     /// The SRP client's key: `g^a`, `g^x`, `(B - k g^x)^(a + u x)` (`srp::client_session_key`).
     SrpClient,
+    /// The client's `A = g^a` alone (`srp::Group::public_a`). In no floor: it is part of
+    /// `SrpClient`, and the measured client computes it a second time (see [`SRP`]).
+    SrpClientA,
     /// The server's `B = k v + g^b` (`srp::Group::server_key`).
     SrpServerB,
     /// The server's `S = (A v^u)^b` and its HKDF (`srp::Group::server_session_key`).
@@ -43,7 +46,7 @@ pub enum Op {
 }
 
 impl Op {
-    pub const ALL: [Op; 9] = [
+    pub const ALL: [Op; 10] = [
         Op::P256Keygen,
         Op::P256KeyParse,
         Op::P256Sign,
@@ -51,6 +54,7 @@ impl Op {
         Op::Rs256Sign,
         Op::Rs256Verify,
         Op::SrpClient,
+        Op::SrpClientA,
         Op::SrpServerB,
         Op::SrpServerKey,
     ];
@@ -64,6 +68,7 @@ impl Op {
             Op::Rs256Sign => "rs256_sign",
             Op::Rs256Verify => "rs256_verify",
             Op::SrpClient => "srp_client_key",
+            Op::SrpClientA => "srp_client_a",
             Op::SrpServerB => "srp_server_b",
             Op::SrpServerKey => "srp_server_key",
         }
@@ -213,6 +218,7 @@ impl Inputs {
             Op::Rs256Sign => !black_box(rs256_sign(&self.rsa, &self.jws_input)).is_empty(),
             Op::Rs256Verify => self.rs256_verify(),
             Op::SrpClient => self.srp_client(),
+            Op::SrpClientA => black_box(self.group.public_a(&self.a_secret)) == self.big_a,
             Op::SrpServerB => {
                 let key = self.group.server_key(&self.verifier.v, &self.b_random);
                 black_box(key).big_b == self.server.big_b
