@@ -6,55 +6,19 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod common;
+
 use std::hint::black_box;
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
+use common::{CLIENT, PASSWORD, call, prove};
 use criterion::{Criterion, criterion_group, criterion_main};
-use emulator::cognito::signin::srp::{self, Group};
+use emulator::cognito::signin::srp::Group;
 use emulator::{Config, Options};
 use num_bigint::BigUint;
-use serde_json::{Value, json};
+use serde_json::json;
 
-const POOL: &str = "us-east-1_Mosaic001";
-const CLIENT: &str = "1example23456789abcdefghij";
 const USER: &str = "bench@example.com";
-const PASSWORD: &str = "Passw0rd!";
-
-async fn call(client: &reqwest::Client, url: &str, op: &str, body: Value) -> Value {
-    let resp = client
-        .post(format!("{url}/"))
-        .header(
-            "x-amz-target",
-            format!("AWSCognitoIdentityProviderService.{op}"),
-        )
-        .header("content-type", "application/x-amz-json-1.1")
-        .body(body.to_string())
-        .send()
-        .await
-        .expect(op);
-    assert_eq!(resp.status(), 200, "{op}");
-    serde_json::from_slice(&resp.bytes().await.expect("body")).expect("json")
-}
-
-/// The client's half of SRP for a PASSWORD_VERIFIER challenge: the four ChallengeResponses.
-fn prove(a: &BigUint, p: &Value) -> Value {
-    let group = Group::default();
-    let hex = |k: &str| BigUint::parse_bytes(p[k].as_str().unwrap().as_bytes(), 16).unwrap();
-    let user_id = p["USER_ID_FOR_SRP"].as_str().unwrap();
-    let name = srp::pool_name(POOL);
-    let key = group
-        .client_session_key(a, &hex("SRP_B"), &hex("SALT"), name, user_id, PASSWORD)
-        .unwrap();
-    let block = p["SECRET_BLOCK"].as_str().unwrap();
-    let ts = srp::timestamp(1_800_000_000);
-    let sig = srp::claim_signature(&key, name, user_id, &B64.decode(block).unwrap(), &ts);
-    json!({
-        "USERNAME": user_id, "PASSWORD_CLAIM_SECRET_BLOCK": block, "TIMESTAMP": ts,
-        "PASSWORD_CLAIM_SIGNATURE": B64.encode(sig.as_ref()),
-    })
-}
 
 fn bench_signin(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
@@ -66,13 +30,7 @@ fn bench_signin(c: &mut Criterion) {
         .expect("start");
     let url = running.cognito_url.clone();
     let client = reqwest::Client::new();
-    rt.block_on(async {
-        let create = json!({"UserPoolId": POOL, "Username": USER, "MessageAction": "SUPPRESS"});
-        call(&client, &url, "AdminCreateUser", create).await;
-        let set =
-            json!({"UserPoolId": POOL, "Username": USER, "Password": PASSWORD, "Permanent": true});
-        call(&client, &url, "AdminSetUserPassword", set).await;
-    });
+    rt.block_on(common::create_user(&client, &url, USER));
     // A client secret `a` of 1024 bits, as amazon-cognito-identity-js draws; `A` once.
     let a = BigUint::from_bytes_be(&[0x5a; 128]);
     let big_a = Group::default().public_a(&a).to_str_radix(16);
@@ -100,16 +58,8 @@ fn bench_signin(c: &mut Criterion) {
     });
     group.bench_function("user_srp_auth", |b| {
         b.iter(|| {
-            rt.block_on(async {
-                let body = json!({"ClientId": CLIENT, "AuthFlow": "USER_SRP_AUTH",
-                    "AuthParameters": {"USERNAME": USER, "SRP_A": big_a}});
-                let c = call(&client, &url, "InitiateAuth", body).await;
-                let responses = prove(&a, &c["ChallengeParameters"]);
-                let body = json!({"ClientId": CLIENT, "ChallengeName": "PASSWORD_VERIFIER",
-                    "ChallengeResponses": responses});
-                let done = call(&client, &url, "RespondToAuthChallenge", body).await;
-                assert!(done["AuthenticationResult"]["AccessToken"].is_string());
-            })
+            let done = rt.block_on(common::srp_sign_in_with(&client, &url, USER, &a, &big_a));
+            assert!(done["AccessToken"].is_string());
         })
     });
     // The client's arithmetic alone, on a challenge answered once.
@@ -134,40 +84,21 @@ fn bench_passkey(
     url: &str,
 ) {
     use harness::authenticator::{AuthenticatorConfig, VirtualAuthenticator};
-    let origin = "http://localhost:3000";
+    let origin = common::APP_ORIGIN;
     let mut device = VirtualAuthenticator::with_seed(AuthenticatorConfig::platform_passkey(), 9)
         .expect("authenticator");
     rt.block_on(async {
-        let policy = json!({"UserPoolId": POOL, "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}}});
-        call(client, url, "UpdateUserPool", policy).await;
-        let flows = json!({"UserPoolId": POOL, "ClientId": CLIENT, "CallbackURLs": ["http://localhost:3000/callback"],
-            "ExplicitAuthFlows": ["ALLOW_USER_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]});
-        call(client, url, "UpdateUserPoolClient", flows).await;
-        let body = json!({"ClientId": CLIENT, "AuthFlow": "USER_PASSWORD_AUTH",
-            "AuthParameters": {"USERNAME": USER, "PASSWORD": PASSWORD}});
-        let t = call(client, url, "InitiateAuth", body).await;
-        let access = t["AuthenticationResult"]["AccessToken"].clone();
-        let start = call(client, url, "StartWebAuthnRegistration", json!({"AccessToken": access})).await;
-        let options = start["CredentialCreationOptions"].to_string();
-        let credential = device.create(&options, origin).expect("create");
-        let done = json!({"AccessToken": access, "Credential": credential});
-        call(client, url, "CompleteWebAuthnRegistration", done).await;
+        common::allow_passkeys(client, url).await;
+        common::register_passkey(client, url, USER, &mut device).await;
+    });
+    group.bench_function("user_auth_web_authn", |b| {
+        b.iter(|| {
+            let done = rt.block_on(common::passkey_sign_in(client, url, USER, &mut device));
+            assert!(done["AccessToken"].is_string());
+        })
     });
     let initiate = json!({"ClientId": CLIENT, "AuthFlow": "USER_AUTH",
         "AuthParameters": {"USERNAME": USER, "PREFERRED_CHALLENGE": "WEB_AUTHN"}});
-    group.bench_function("user_auth_web_authn", |b| {
-        b.iter(|| {
-            rt.block_on(async {
-                let c = call(client, url, "InitiateAuth", initiate.clone()).await;
-                let options = c["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"].as_str().unwrap();
-                let assertion = device.get(options, origin).expect("get");
-                let body = json!({"ClientId": CLIENT, "ChallengeName": "WEB_AUTHN", "Session": c["Session"],
-                    "ChallengeResponses": {"USERNAME": USER, "CREDENTIAL": assertion.to_string()}});
-                let done = call(client, url, "RespondToAuthChallenge", body).await;
-                assert!(done["AuthenticationResult"]["AccessToken"].is_string());
-            })
-        })
-    });
     let options = rt.block_on(async {
         let c = call(client, url, "InitiateAuth", initiate.clone()).await;
         c["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"]
