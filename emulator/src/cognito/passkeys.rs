@@ -148,12 +148,7 @@ fn rng(cx: &Cognito) -> rand_chacha::ChaCha20Rng {
 
 /// The user's passkeys, oldest first.
 pub fn of_user(cx: &Cognito, pool: &Pool, u: &UserRow) -> Result<Vec<Passkey>> {
-    Ok(cx
-        .store
-        .list::<Passkey>(Some(&pool.id))?
-        .into_iter()
-        .filter(|p| p.user_sub == u.sub)
-        .collect())
+    Ok(cx.store.owned_by::<Passkey>(&pool.id, &u.sub)?)
 }
 
 fn records(keys: &[Passkey]) -> Vec<CredentialRecord> {

@@ -126,6 +126,18 @@ impl Store {
         docs.map(|d| decode(&d?)).collect()
     }
 
+    /// The entities of a kind that belong to the user `sub` (their document's `user_sub`),
+    /// oldest first, through the owner index.
+    pub fn owned_by<E: Entity>(&self, pool_id: &str, sub: &str) -> Result<Vec<E>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT doc FROM entities WHERE pool_id = ?1 AND json_extract(doc, '$.user_sub') = ?2
+             AND kind = ?3 ORDER BY rowid",
+        )?;
+        let docs = stmt.query_map(params![pool_id, sub, E::KIND], |r| r.get::<_, String>(0))?;
+        docs.map(|d| decode(&d?)).collect()
+    }
+
     /// Take a single-use entity (a code, a pending flow, a sign-in session): it is read and
     /// deleted in one statement, so of two concurrent takers exactly one gets it.
     pub fn take<E: Entity>(&self, pool_id: &str, key: &str) -> Result<Option<E>> {

@@ -49,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("refresh_scope.sql"),
     include_str!("meta.sql"),
     include_str!("unique.sql"),
+    include_str!("owners.sql"),
 ];
 
 /// The database. A `std::sync::Mutex` around one connection: every statement is short and no

@@ -198,8 +198,15 @@ impl Store {
         self.transaction(|tx| update_in(tx, user))
     }
 
+    /// Delete a user with everything it owned: attributes, memberships, refresh tokens, and
+    /// the entities whose document names its `sub` (passkeys, links, pending ceremonies).
     pub fn delete_user(&self, user_id: i64) -> Result<()> {
         self.transaction(|tx| {
+            tx.execute(
+                "DELETE FROM entities WHERE (pool_id, json_extract(doc, '$.user_sub')) =
+                 (SELECT pool_id, sub FROM users WHERE id = ?1)",
+                [user_id],
+            )?;
             tx.execute("DELETE FROM unique_attrs WHERE user_id = ?1", [user_id])?;
             tx.execute("DELETE FROM user_attrs WHERE user_id = ?1", [user_id])?;
             tx.execute("DELETE FROM memberships WHERE user_id = ?1", [user_id])?;
@@ -448,6 +455,61 @@ mod tests {
 
     fn names(page: &Page) -> Vec<&str> {
         page.users.iter().map(|u| u.username.as_str()).collect()
+    }
+
+    /// A document naming its owner, as passkeys and links do.
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Owned {
+        user_sub: String,
+        n: u32,
+    }
+
+    impl crate::store::Entity for Owned {
+        const KIND: &'static str = "owned";
+    }
+
+    #[test]
+    fn a_user_s_entities_are_found_by_owner_and_deleted_with_it() {
+        let s = Store::in_memory().unwrap();
+        let alice = s.insert_user(user("p", "alice", "a@x.io")).unwrap();
+        s.insert_user(user("p", "bob", "b@x.io")).unwrap();
+        for (key, sub, n) in [
+            ("k1", "sub-alice", 1),
+            ("k2", "sub-bob", 2),
+            ("k3", "sub-alice", 3),
+        ] {
+            s.insert(
+                "p",
+                key,
+                &Owned {
+                    user_sub: sub.into(),
+                    n,
+                },
+            )
+            .unwrap();
+        }
+        // Another pool's entity with the same sub is not alice's.
+        s.insert(
+            "q",
+            "k4",
+            &Owned {
+                user_sub: "sub-alice".into(),
+                n: 4,
+            },
+        )
+        .unwrap();
+        let ns = |sub| -> Vec<u32> {
+            s.owned_by::<Owned>("p", sub)
+                .unwrap()
+                .iter()
+                .map(|o| o.n)
+                .collect()
+        };
+        assert_eq!(ns("sub-alice"), [1, 3]);
+        s.delete_user(alice.id).unwrap();
+        assert_eq!(ns("sub-alice"), Vec::<u32>::new());
+        assert_eq!(ns("sub-bob"), [2]);
+        assert_eq!(s.owned_by::<Owned>("q", "sub-alice").unwrap().len(), 1);
     }
 
     #[test]
