@@ -1,6 +1,6 @@
 //! Pool signing keys: RSA-2048 pairs drawn from the injected random source when a pool is
-//! created (one for ID tokens, one for access tokens, as Cognito does), persisted, cached in
-//! memory, published as a JWKS.
+//! created (one for ID tokens, one for access tokens, as Cognito does), persisted in the
+//! pool's transaction, cached in memory, published as a JWKS.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -14,6 +14,7 @@ use super::Cognito;
 use super::error::{CognitoError, Result};
 use super::model::SigningKey;
 use crate::jws::{self, JwsError, RsaKey};
+use crate::store::Tx;
 
 /// One RSA key: its `kid`, the pair, and its public JWK.
 #[derive(Debug)]
@@ -70,6 +71,23 @@ pub struct PoolKeys {
     pub access: Key,
 }
 
+/// A new pool's keys, made before its transaction: [`NewKeys::write`] stores them in it,
+/// [`KeyRing::add`] caches them once it committed.
+#[derive(Debug)]
+pub struct NewKeys {
+    stored: Vec<SigningKey>,
+    keys: PoolKeys,
+}
+
+impl NewKeys {
+    pub fn write(&self, tx: &Tx<'_>, pool_id: &str) -> crate::store::Result<()> {
+        for key in &self.stored {
+            tx.put(pool_id, &key.token_use, key)?;
+        }
+        Ok(())
+    }
+}
+
 /// Every pool's keys, loaded lazily. A `std::sync::Mutex`: never held across an `.await`.
 #[derive(Debug, Default)]
 pub struct KeyRing {
@@ -89,15 +107,19 @@ fn generate(cx: &Cognito, token_use: &str) -> Result<(SigningKey, Key)> {
 }
 
 impl KeyRing {
-    /// Generate and persist the two keys of a new pool.
-    pub fn create_for_pool(&self, cx: &Cognito, pool_id: &str) -> Result<()> {
+    /// The two keys of a new pool, drawn from the injected random source.
+    pub fn generate(cx: &Cognito) -> Result<NewKeys> {
         let (id_stored, id) = generate(cx, "id")?;
         let (access_stored, access) = generate(cx, "access")?;
-        cx.store.put(pool_id, "id", &id_stored)?;
-        cx.store.put(pool_id, "access", &access_stored)?;
-        self.lock()
-            .insert(pool_id.to_owned(), Arc::new(PoolKeys { id, access }));
-        Ok(())
+        Ok(NewKeys {
+            stored: vec![id_stored, access_stored],
+            keys: PoolKeys { id, access },
+        })
+    }
+
+    /// Cache the keys of a pool whose transaction committed.
+    pub fn add(&self, pool_id: &str, keys: NewKeys) {
+        self.lock().insert(pool_id.to_owned(), Arc::new(keys.keys));
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<PoolKeys>>> {
