@@ -346,3 +346,46 @@ fn keys_stored_by_earlier_versions_still_sign() {
         .verify(input.as_bytes(), &sig.unwrap())
         .expect("aws-lc verifies the signature");
 }
+
+/// A refused access token gets AWS's message; the journal names the check that failed.
+#[tokio::test]
+async fn a_refused_access_token_names_its_failed_check_in_the_journal() {
+    let emu = start().await;
+    confirmed_user(&emu.sdk, "rae@example.com", "Passw0rd!").await;
+    let out = common::signin::password_sign_in(&emu.sdk, "rae@example.com", "Passw0rd!").await;
+    let tokens = out.authentication_result().unwrap();
+    let access = tokens.access_token().unwrap();
+    let (input, _) = access.rsplit_once('.').unwrap();
+    let (_, id_signature) = tokens.id_token().unwrap().rsplit_once('.').unwrap();
+    let cases = [
+        ("not.a.token".to_owned(), "malformed token"),
+        (format!("{input}.{id_signature}"), "signature check failed"),
+        (
+            tokens.id_token().unwrap().to_owned(),
+            "signature check failed",
+        ),
+    ];
+    for (token, check) in cases {
+        let err = emu.sdk.get_user().access_token(&token).send().await;
+        let err = err.unwrap_err();
+        assert_eq!(
+            (code(&err).as_str(), message(&err).as_str()),
+            ("NotAuthorizedException", "Invalid Access Token")
+        );
+        let journal: Value = reqwest::get(format!(
+            "{}/_emulator/journal?kind=rejected&name=GetUser",
+            emu.url()
+        ))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        let last = journal["events"].as_array().unwrap().last().cloned();
+        let named = last.as_ref().and_then(|e| e["detail"]["check"].as_str());
+        assert!(
+            named.is_some_and(|c| c.contains(check)),
+            "{check}: {last:?}"
+        );
+    }
+}
