@@ -10,6 +10,7 @@ pub mod config;
 pub mod control;
 pub mod idp;
 pub mod journal;
+pub mod jws;
 pub mod outbox;
 pub mod redact;
 mod seed;

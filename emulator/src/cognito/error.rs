@@ -100,6 +100,9 @@ impl Exception {
 pub struct CognitoError {
     pub exception: Exception,
     pub message: String,
+    /// Which check failed, where AWS's message does not say (e.g. "Invalid Access Token"):
+    /// journaled with the rejection, never sent.
+    pub check: Option<String>,
 }
 
 pub type Result<T> = std::result::Result<T, CognitoError>;
@@ -109,6 +112,14 @@ impl CognitoError {
         Self {
             exception,
             message: message.into(),
+            check: None,
+        }
+    }
+    /// The same error, naming the failed check for the journal.
+    pub fn with_check(self, check: impl Into<String>) -> Self {
+        Self {
+            check: Some(check.into()),
+            ..self
         }
     }
     pub fn invalid(message: impl Into<String>) -> Self {

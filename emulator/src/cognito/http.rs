@@ -132,7 +132,10 @@ async fn api_post(State(cx): State<Cognito>, headers: HeaderMap, body: Body) -> 
         }
         Err(e) => {
             let message = crate::redact::message(&e.message, &secrets);
-            let detail = json!({"request": request_detail, "error": e.exception.name(), "message": message, "target": target});
+            let mut detail = json!({"request": request_detail, "error": e.exception.name(), "message": message, "target": target});
+            if let Some(check) = &e.check {
+                detail["check"] = json!(check);
+            }
             cx.journal
                 .record(Service::Cognito, EventKind::Rejected, &name, flow, detail);
             let mut resp = e.into_response();

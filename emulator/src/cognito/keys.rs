@@ -1,74 +1,68 @@
-//! Pool signing keys: RSA-2048 pairs generated once per pool (one for ID tokens, one for
-//! access tokens, as Cognito does), persisted, cached in memory, published as a JWKS.
+//! Pool signing keys: RSA-2048 pairs drawn from the injected random source when a pool is
+//! created (one for ID tokens, one for access tokens, as Cognito does), persisted in the
+//! pool's transaction, cached in memory, published as a JWKS.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use aws_lc_rs::encoding::AsDer;
-use aws_lc_rs::rsa::{KeyPair, KeySize};
-use aws_lc_rs::signature::{self, KeyPair as _};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD as B64URL};
-use serde_json::{Value, json};
+use jsonwebtoken::{Algorithm, Header, Validation};
+use serde_json::{Map, Value, json};
 
 use super::Cognito;
 use super::error::{CognitoError, Result};
 use super::model::SigningKey;
+use crate::jws::{self, JwsError, RsaKey};
+use crate::store::Tx;
 
 /// One RSA key: its `kid`, the pair, and its public JWK.
 #[derive(Debug)]
 pub struct Key {
     pub kid: String,
-    pair: KeyPair,
+    pair: RsaKey,
     pub jwk: Value,
 }
 
 impl Key {
     fn from_pkcs8(pkcs8: &[u8]) -> Result<Self> {
-        let pair = KeyPair::from_pkcs8(pkcs8)
-            .map_err(|e| CognitoError::internal(format!("stored signing key rejected: {e}")))?;
-        let public = pair.public_key();
-        let n = B64URL.encode(public.modulus().big_endian_without_leading_zero());
-        let e = B64URL.encode(public.exponent().big_endian_without_leading_zero());
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, public.as_ref());
+        let pair = RsaKey::from_pkcs8(pkcs8).map_err(|e| CognitoError::internal(e.to_string()))?;
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &pair.public_der);
         let kid = STANDARD.encode(&digest.as_ref()[..24]);
+        let (n, e) = (B64URL.encode(&pair.n), B64URL.encode(&pair.e));
         let jwk = json!({"alg": "RS256", "e": e, "kid": kid, "kty": "RSA", "n": n, "use": "sig"});
         Ok(Self { kid, pair, jwk })
     }
 
-    /// A compact JWS (RS256) over `claims`.
+    /// A compact JWS (RS256) over `claims`; the header is Cognito's: `kid` and `alg`, no `typ`.
     pub fn sign(&self, claims: &Value) -> Result<String> {
-        let header = json!({"kid": self.kid, "alg": "RS256"});
-        let input = format!(
-            "{}.{}",
-            B64URL.encode(header.to_string()),
-            B64URL.encode(claims.to_string())
-        );
-        let mut sig = vec![0u8; self.pair.public_modulus_len()];
-        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let header = Header {
+            typ: None,
+            kid: Some(self.kid.clone()),
+            ..Header::new(Algorithm::RS256)
+        };
         self.pair
-            .sign(
-                &signature::RSA_PKCS1_SHA256,
-                &rng,
-                input.as_bytes(),
-                &mut sig,
-            )
-            .map_err(|_| CognitoError::internal("token signing failed"))?;
-        Ok(format!("{input}.{}", B64URL.encode(sig)))
+            .sign(&header, claims)
+            .map_err(|e| CognitoError::internal(e.to_string()))
     }
 
-    /// Verify a compact JWS made by this key; returns the claims.
-    pub fn verify(&self, token: &str) -> Option<Value> {
-        let (input, sig) = token.rsplit_once('.')?;
-        let sig = B64URL.decode(sig).ok()?;
-        let public = signature::UnparsedPublicKey::new(
-            &signature::RSA_PKCS1_2048_8192_SHA256,
-            self.pair.public_key().as_ref(),
-        );
-        public.verify(input.as_bytes(), &sig).ok()?;
-        let (_, payload) = input.split_once('.')?;
-        serde_json::from_slice(&B64URL.decode(payload).ok()?).ok()
+    /// Check a token made by this key: the signature (RS256 only) and the presence of the
+    /// claims every Cognito token carries (`iss`, `sub`, `exp`), `iss` equal to `issuer`.
+    /// Expiry is the caller's: it reads the injected clock.
+    pub fn verify(
+        &self,
+        token: &str,
+        issuer: &str,
+    ) -> std::result::Result<Map<String, Value>, JwsError> {
+        self.pair.verify(token, &validation(issuer))
     }
+}
+
+fn validation(issuer: &str) -> Validation {
+    let mut v = jws::rs256();
+    v.set_required_spec_claims(&["iss", "sub", "exp"]);
+    v.set_issuer(&[issuer]);
+    v
 }
 
 #[derive(Debug)]
@@ -77,42 +71,55 @@ pub struct PoolKeys {
     pub access: Key,
 }
 
+/// A new pool's keys, made before its transaction: [`NewKeys::write`] stores them in it,
+/// [`KeyRing::add`] caches them once it committed.
+#[derive(Debug)]
+pub struct NewKeys {
+    stored: Vec<SigningKey>,
+    keys: PoolKeys,
+}
+
+impl NewKeys {
+    pub fn write(&self, tx: &Tx<'_>, pool_id: &str) -> crate::store::Result<()> {
+        for key in &self.stored {
+            tx.put(pool_id, &key.token_use, key)?;
+        }
+        Ok(())
+    }
+}
+
 /// Every pool's keys, loaded lazily. A `std::sync::Mutex`: never held across an `.await`.
 #[derive(Debug, Default)]
 pub struct KeyRing {
     cache: Mutex<HashMap<String, Arc<PoolKeys>>>,
 }
 
-fn generate() -> Result<Vec<u8>> {
-    let pair = KeyPair::generate(KeySize::Rsa2048)
-        .map_err(|_| CognitoError::internal("RSA key generation failed"))?;
-    let der = pair
-        .as_der()
-        .map_err(|_| CognitoError::internal("RSA key encoding failed"))?;
-    Ok(der.as_ref().to_vec())
+/// A key drawn from the injected source, in its stored form and loaded.
+fn generate(cx: &Cognito, token_use: &str) -> Result<(SigningKey, Key)> {
+    let der = jws::generate(&cx.entropy).map_err(|e| CognitoError::internal(e.to_string()))?;
+    let key = Key::from_pkcs8(&der)?;
+    let stored = SigningKey {
+        kid: key.kid.clone(),
+        token_use: token_use.into(),
+        pkcs8: STANDARD.encode(&der),
+    };
+    Ok((stored, key))
 }
 
 impl KeyRing {
-    /// Generate and persist the two keys of a new pool.
-    pub fn create_for_pool(&self, cx: &Cognito, pool_id: &str) -> Result<()> {
-        let mut keys = Vec::new();
-        for token_use in ["id", "access"] {
-            let der = generate()?;
-            let key = Key::from_pkcs8(&der)?;
-            let stored = SigningKey {
-                kid: key.kid.clone(),
-                token_use: token_use.into(),
-                pkcs8: STANDARD.encode(&der),
-            };
-            cx.store.put(pool_id, token_use, &stored)?;
-            keys.push(key);
-        }
-        let (Some(access), Some(id)) = (keys.pop(), keys.pop()) else {
-            return Err(CognitoError::internal("key generation produced no keys"));
-        };
-        self.lock()
-            .insert(pool_id.to_owned(), Arc::new(PoolKeys { id, access }));
-        Ok(())
+    /// The two keys of a new pool, drawn from the injected random source.
+    pub fn generate(cx: &Cognito) -> Result<NewKeys> {
+        let (id_stored, id) = generate(cx, "id")?;
+        let (access_stored, access) = generate(cx, "access")?;
+        Ok(NewKeys {
+            stored: vec![id_stored, access_stored],
+            keys: PoolKeys { id, access },
+        })
+    }
+
+    /// Cache the keys of a pool whose transaction committed.
+    pub fn add(&self, pool_id: &str, keys: NewKeys) {
+        self.lock().insert(pool_id.to_owned(), Arc::new(keys.keys));
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<PoolKeys>>> {

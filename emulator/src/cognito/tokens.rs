@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 use super::Cognito;
 use super::error::{CognitoError, Result};
 use super::model::{Client, Pool};
+use crate::jws;
 use crate::store::{RefreshRow, UserRow};
 
 /// What a sign-in produced, to be turned into tokens.
@@ -190,25 +191,40 @@ pub fn issue(cx: &Cognito, g: &Grant<'_>) -> Result<Tokens> {
     })
 }
 
-/// Unverified claims of a JWT, to learn which pool issued it.
-fn peek(token: &str) -> Option<Value> {
-    let payload = token.split('.').nth(1)?;
-    serde_json::from_slice(&B64URL.decode(payload).ok()?).ok()
+/// AWS's refusal of an access token, naming the failed check for the journal.
+fn invalid(check: impl std::fmt::Display) -> CognitoError {
+    CognitoError::not_authorized("Invalid Access Token").with_check(check.to_string())
 }
 
-/// Validate an access token of this emulator: signature, expiry, use, revocation, user.
-pub fn check_access_token(cx: &Cognito, token: &str) -> Result<(String, Value, UserRow)> {
-    let invalid = || CognitoError::not_authorized("Invalid Access Token");
-    let claims = peek(token).ok_or_else(invalid)?;
-    let iss = claims["iss"].as_str().ok_or_else(invalid)?;
-    let pool_id = iss.rsplit('/').next().ok_or_else(invalid)?.to_owned();
-    if iss != cx.issuer(&pool_id) {
-        return Err(invalid());
+/// The pool whose issuer the token names, if it is a pool of this emulator; read before the
+/// signature is checked, only to choose the key.
+fn issuing_pool(cx: &Cognito, token: &str) -> Result<String> {
+    let claims = jws::unverified_claims(token).map_err(invalid)?;
+    let iss = claims
+        .get("iss")
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid("claim iss missing"))?;
+    let pool_id = iss.rsplit('/').next().unwrap_or_default();
+    if iss != cx.issuer(pool_id) {
+        return Err(invalid(format!("issuer {iss} is not this emulator's")));
     }
-    let keys = cx.keys.get(cx, &pool_id).map_err(|_| invalid())?;
-    let claims = keys.access.verify(token).ok_or_else(invalid)?;
+    Ok(pool_id.to_owned())
+}
+
+/// Validate an access token of this emulator: signature, issuer, use, expiry, revocation, user.
+pub fn check_access_token(cx: &Cognito, token: &str) -> Result<(String, Value, UserRow)> {
+    let pool_id = issuing_pool(cx, token)?;
+    let keys = cx
+        .keys
+        .get(cx, &pool_id)
+        .map_err(|e| invalid(format!("no keys for the issuer: {}", e.message)))?;
+    let claims = keys
+        .access
+        .verify(token, &cx.issuer(&pool_id))
+        .map(Value::Object)
+        .map_err(invalid)?;
     if claims["token_use"] != "access" {
-        return Err(invalid());
+        return Err(invalid("token_use is not access"));
     }
     if claims["exp"].as_i64().unwrap_or(0) <= cx.clock.now_secs() {
         return Err(CognitoError::not_authorized("Access Token has expired"));

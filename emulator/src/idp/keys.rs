@@ -1,15 +1,16 @@
-//! The IdP's RS256 signing key: generated once, persisted in the store, published as a JWKS.
+//! The IdP's RS256 signing key: drawn from the injected random source on first use, persisted
+//! in the store, published as a JWKS.
 
 use std::sync::{Arc, Mutex};
 
-use aws_lc_rs::encoding::AsDer;
-use aws_lc_rs::rsa::{KeyPair, KeySize};
-use aws_lc_rs::signature::{self, KeyPair as _};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD as B64URL};
+use jsonwebtoken::{Algorithm, Header};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::clock::Entropy;
+use crate::jws::{self, RsaKey};
 use crate::store::{Entity, Store};
 
 use super::error::OAuthError;
@@ -27,42 +28,28 @@ impl Entity for StoredKey {
 #[derive(Debug)]
 pub struct Key {
     pub kid: String,
-    pair: KeyPair,
+    pair: RsaKey,
     pub jwk: Value,
 }
 
 impl Key {
     fn from_pkcs8(der: &[u8]) -> Result<Self, OAuthError> {
-        let pair = KeyPair::from_pkcs8(der)
-            .map_err(|e| OAuthError::server_error(format!("stored IdP key rejected: {e}")))?;
-        let public = pair.public_key();
-        let n = B64URL.encode(public.modulus().big_endian_without_leading_zero());
-        let e = B64URL.encode(public.exponent().big_endian_without_leading_zero());
-        let kid = super::sha256_b64(public.as_ref())[..16].to_owned();
+        let pair = RsaKey::from_pkcs8(der).map_err(|e| OAuthError::server_error(e.to_string()))?;
+        let kid = super::sha256_b64(&pair.public_der)[..16].to_owned();
+        let (n, e) = (B64URL.encode(&pair.n), B64URL.encode(&pair.e));
         let jwk = json!({"alg": "RS256", "e": e, "kid": kid, "kty": "RSA", "n": n, "use": "sig"});
         Ok(Self { kid, pair, jwk })
     }
 
-    /// A compact JWS (RS256, `typ` JWT) over `claims`.
+    /// A compact JWS (RS256, `typ` JWT, `kid`) over `claims`.
     pub fn sign(&self, claims: &Value) -> Result<String, OAuthError> {
-        let header = json!({"alg": "RS256", "kid": self.kid, "typ": "JWT"});
-        let input = format!(
-            "{}.{}",
-            B64URL.encode(header.to_string()),
-            B64URL.encode(claims.to_string())
-        );
-        let mut sig = vec![0u8; self.pair.public_modulus_len()];
-        // PKCS#1 v1.5 signing is deterministic; the RNG argument is unused by it.
-        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let header = Header {
+            kid: Some(self.kid.clone()),
+            ..Header::new(Algorithm::RS256)
+        };
         self.pair
-            .sign(
-                &signature::RSA_PKCS1_SHA256,
-                &rng,
-                input.as_bytes(),
-                &mut sig,
-            )
-            .map_err(|_| OAuthError::server_error("token signing failed"))?;
-        Ok(format!("{input}.{}", B64URL.encode(sig)))
+            .sign(&header, claims)
+            .map_err(|e| OAuthError::server_error(e.to_string()))
     }
 }
 
@@ -72,33 +59,30 @@ pub struct IdpKeys {
     cache: Mutex<Option<Arc<Key>>>,
 }
 
+/// The stored key, or a new one drawn from `entropy` and stored.
+fn load_or_generate(store: &Store, entropy: &Entropy) -> Result<Key, OAuthError> {
+    if let Some(stored) = store.get::<StoredKey>("idp", "id")? {
+        let der = STANDARD
+            .decode(&stored.pkcs8)
+            .map_err(|_| OAuthError::server_error("stored IdP key is not base64"))?;
+        return Key::from_pkcs8(&der);
+    }
+    let der = jws::generate(entropy).map_err(|e| OAuthError::server_error(e.to_string()))?;
+    let key = Key::from_pkcs8(&der)?;
+    let stored = StoredKey {
+        pkcs8: STANDARD.encode(&der),
+    };
+    store.put("idp", "id", &stored)?;
+    Ok(key)
+}
+
 impl IdpKeys {
-    pub fn get(&self, store: &Store) -> Result<Arc<Key>, OAuthError> {
+    pub fn get(&self, store: &Store, entropy: &Entropy) -> Result<Arc<Key>, OAuthError> {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(k) = cache.as_ref() {
             return Ok(k.clone());
         }
-        let key = match store.get::<StoredKey>("idp", "id")? {
-            Some(stored) => {
-                let der = STANDARD
-                    .decode(&stored.pkcs8)
-                    .map_err(|_| OAuthError::server_error("stored IdP key is not base64"))?;
-                Key::from_pkcs8(&der)?
-            }
-            None => {
-                let pair = KeyPair::generate(KeySize::Rsa2048)
-                    .map_err(|_| OAuthError::server_error("RSA key generation failed"))?;
-                let der = pair
-                    .as_der()
-                    .map_err(|_| OAuthError::server_error("RSA key encoding failed"))?;
-                let stored = StoredKey {
-                    pkcs8: STANDARD.encode(der.as_ref()),
-                };
-                store.put("idp", "id", &stored)?;
-                Key::from_pkcs8(der.as_ref())?
-            }
-        };
-        let key = Arc::new(key);
+        let key = Arc::new(load_or_generate(store, entropy)?);
         *cache = Some(key.clone());
         Ok(key)
     }
@@ -107,7 +91,7 @@ impl IdpKeys {
         *self.cache.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
-    pub fn jwks(&self, store: &Store) -> Result<Value, OAuthError> {
-        Ok(json!({"keys": [self.get(store)?.jwk]}))
+    pub fn jwks(&self, store: &Store, entropy: &Entropy) -> Result<Value, OAuthError> {
+        Ok(json!({"keys": [self.get(store, entropy)?.jwk]}))
     }
 }

@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Result, Store, StoreError};
+use super::{Result, Store, StoreError, Tx};
 
 /// A type stored as a document in the `entities` table.
 pub trait Entity: Serialize + DeserializeOwned {
@@ -26,15 +26,22 @@ fn encode<E: Entity>(entity: &E) -> Result<String> {
     })
 }
 
-fn insert_in<E: Entity>(conn: &Connection, pool_id: &str, key: &str, entity: &E) -> Result<()> {
-    let doc = encode(entity)?;
+fn put_in(conn: &Connection, kind: &str, pool_id: &str, key: &str, doc: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO entities (kind, pool_id, key, doc) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![kind, pool_id, key, doc])?;
+    Ok(())
+}
+
+fn insert_in(conn: &Connection, kind: &str, pool_id: &str, key: &str, doc: &str) -> Result<()> {
     let done = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO entities (kind, pool_id, key, doc) VALUES (?1, ?2, ?3, ?4)",
         )?
-        .execute(params![E::KIND, pool_id, key, doc])?;
+        .execute(params![kind, pool_id, key, doc])?;
     if done == 0 {
-        return Err(StoreError::Conflict(format!("{} {key}", E::KIND)));
+        return Err(StoreError::Conflict(format!("{kind} {key}")));
     }
     Ok(())
 }
@@ -46,21 +53,27 @@ fn delete_in<E: Entity>(conn: &Connection, pool_id: &str, key: &str) -> Result<b
     Ok(n > 0)
 }
 
+impl Tx<'_> {
+    /// [`Store::put`] inside the transaction.
+    pub fn put<E: Entity>(&self, pool_id: &str, key: &str, entity: &E) -> Result<()> {
+        put_in(self.0, E::KIND, pool_id, key, &encode(entity)?)
+    }
+
+    /// [`Store::insert`] inside the transaction.
+    pub fn insert<E: Entity>(&self, pool_id: &str, key: &str, entity: &E) -> Result<()> {
+        insert_in(self.0, E::KIND, pool_id, key, &encode(entity)?)
+    }
+}
+
 impl Store {
     /// Insert or replace.
     pub fn put<E: Entity>(&self, pool_id: &str, key: &str, entity: &E) -> Result<()> {
-        let doc = encode(entity)?;
-        self.conn()
-            .prepare_cached(
-                "INSERT OR REPLACE INTO entities (kind, pool_id, key, doc) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![E::KIND, pool_id, key, doc])?;
-        Ok(())
+        put_in(&self.conn(), E::KIND, pool_id, key, &encode(entity)?)
     }
 
     /// Insert; `Conflict` if the key exists.
     pub fn insert<E: Entity>(&self, pool_id: &str, key: &str, entity: &E) -> Result<()> {
-        insert_in(&self.conn(), pool_id, key, entity)
+        insert_in(&self.conn(), E::KIND, pool_id, key, &encode(entity)?)
     }
 
     /// Insert an entity and write back a user in one transaction (a link and the identities of
@@ -73,7 +86,7 @@ impl Store {
         user: &super::UserRow,
     ) -> Result<()> {
         self.transaction(|tx| {
-            insert_in(tx, pool_id, key, entity)?;
+            insert_in(tx, E::KIND, pool_id, key, &encode(entity)?)?;
             super::users::update_in(tx, user)
         })
     }
@@ -213,5 +226,24 @@ mod tests {
         assert_eq!(s.list::<Thing>(Some("p1")).unwrap(), vec![Thing { n: 1 }]);
         assert!(s.delete::<Thing>("p1", "a").unwrap());
         assert_eq!(s.get::<Thing>("p1", "a").unwrap(), None);
+    }
+
+    #[test]
+    fn an_operation_whose_last_write_fails_leaves_nothing() {
+        let s = Store::in_memory().unwrap();
+        s.insert("p", "taken", &Thing { n: 0 }).unwrap();
+        let failed = s.write(|tx| {
+            tx.insert("p", "new", &Thing { n: 1 })?;
+            tx.put("p", "other", &Thing { n: 2 })?;
+            tx.set_unique_rules("p", &[("email", true)])?;
+            tx.insert("p", "taken", &Thing { n: 3 })
+        });
+        assert!(matches!(failed, Err(StoreError::Conflict(_))));
+        assert_eq!(s.list::<Thing>(Some("p")).unwrap(), vec![Thing { n: 0 }]);
+        let rules: i64 = s
+            .conn()
+            .query_row("SELECT count(*) FROM unique_rules", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rules, 0);
     }
 }

@@ -52,6 +52,10 @@ const MIGRATIONS: &[&str] = &[
     include_str!("owners.sql"),
 ];
 
+/// The writes of one operation, inside its transaction ([`Store::write`]): all land, or none.
+#[derive(Debug)]
+pub struct Tx<'a>(&'a rusqlite::Transaction<'a>);
+
 /// The database. A `std::sync::Mutex` around one connection: every statement is short and no
 /// lock is held across an `.await`, so handlers call it directly.
 #[derive(Debug)]
@@ -120,6 +124,11 @@ impl Store {
         let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
+    }
+
+    /// Run one operation's writes (`f`, through [`Tx`]) in one transaction.
+    pub fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        self.transaction(|tx| f(&Tx(tx)))
     }
 
     /// Count a server start; returns how many starts came before this one.

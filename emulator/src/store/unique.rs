@@ -6,7 +6,7 @@
 use rusqlite::{Transaction, params};
 
 use super::users::{COLUMNS, conflict, finish, read_user};
-use super::{Result, Store, UserRow};
+use super::{Result, Store, Tx, UserRow};
 
 /// The user's values under the pool's uniqueness rules; another user holding one is a
 /// `Conflict` (and the caller's transaction rolls back). `lenient` (rebuilding an index over
@@ -44,40 +44,50 @@ pub(super) fn write_unique(tx: &Transaction<'_>, user: &UserRow, lenient: bool) 
     Ok(())
 }
 
+/// Set a pool's uniqueness rules (attribute, only once verified); when they change, the
+/// index is rebuilt over the pool's users. Unchanged rules cost one read.
+fn set_rules_in(tx: &Transaction<'_>, pool_id: &str, rules: &[(&str, bool)]) -> Result<()> {
+    let mut current: Vec<(String, bool)> = tx
+        .prepare_cached("SELECT name, verified_only FROM unique_rules WHERE pool_id = ?1")?
+        .query_map([pool_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut wanted: Vec<(String, bool)> =
+        rules.iter().map(|(n, v)| ((*n).to_owned(), *v)).collect();
+    current.sort();
+    wanted.sort();
+    if current == wanted {
+        return Ok(());
+    }
+    tx.execute("DELETE FROM unique_rules WHERE pool_id = ?1", [pool_id])?;
+    tx.execute("DELETE FROM unique_attrs WHERE pool_id = ?1", [pool_id])?;
+    for (name, verified_only) in &wanted {
+        tx.execute(
+            "INSERT INTO unique_rules (pool_id, name, verified_only) VALUES (?1, ?2, ?3)",
+            params![pool_id, name, verified_only],
+        )?;
+    }
+    let rows: Vec<_> = tx
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM users u WHERE u.pool_id = ?1"
+        ))?
+        .query_map([pool_id], read_user)?
+        .collect::<rusqlite::Result<_>>()?;
+    for (u, doc) in rows {
+        write_unique(tx, &finish(u, &doc)?, true)?;
+    }
+    Ok(())
+}
+
 impl Store {
-    /// Set a pool's uniqueness rules (attribute, only once verified); when they change, the
-    /// index is rebuilt over the pool's users. Unchanged rules cost one read.
+    /// [`set_rules_in`] in a transaction of its own.
     pub fn set_unique_rules(&self, pool_id: &str, rules: &[(&str, bool)]) -> Result<()> {
-        self.transaction(|tx| {
-            let mut current: Vec<(String, bool)> = tx
-                .prepare_cached("SELECT name, verified_only FROM unique_rules WHERE pool_id = ?1")?
-                .query_map([pool_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            let mut wanted: Vec<(String, bool)> =
-                rules.iter().map(|(n, v)| ((*n).to_owned(), *v)).collect();
-            current.sort();
-            wanted.sort();
-            if current == wanted {
-                return Ok(());
-            }
-            tx.execute("DELETE FROM unique_rules WHERE pool_id = ?1", [pool_id])?;
-            tx.execute("DELETE FROM unique_attrs WHERE pool_id = ?1", [pool_id])?;
-            for (name, verified_only) in &wanted {
-                tx.execute(
-                    "INSERT INTO unique_rules (pool_id, name, verified_only) VALUES (?1, ?2, ?3)",
-                    params![pool_id, name, verified_only],
-                )?;
-            }
-            let rows: Vec<_> = tx
-                .prepare(&format!(
-                    "SELECT {COLUMNS} FROM users u WHERE u.pool_id = ?1"
-                ))?
-                .query_map([pool_id], read_user)?
-                .collect::<rusqlite::Result<_>>()?;
-            for (u, doc) in rows {
-                write_unique(tx, &finish(u, &doc)?, true)?;
-            }
-            Ok(())
-        })
+        self.transaction(|tx| set_rules_in(tx, pool_id, rules))
+    }
+}
+
+impl Tx<'_> {
+    /// [`set_rules_in`] inside the operation's transaction.
+    pub fn set_unique_rules(&self, pool_id: &str, rules: &[(&str, bool)]) -> Result<()> {
+        set_rules_in(self.0, pool_id, rules)
     }
 }

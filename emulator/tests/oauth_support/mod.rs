@@ -5,10 +5,11 @@
 
 use std::collections::HashMap;
 
-use aws_lc_rs::rsa::{KeyPair, KeySize};
-use aws_lc_rs::signature::{self, KeyPair as _};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD as B64URL};
+use emulator::clock::Entropy;
+use emulator::jws::{self, RsaKey};
+use jsonwebtoken::{Algorithm, Header};
 use serde_json::{Map, Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -103,43 +104,31 @@ pub async fn exchange(
         .unwrap()
 }
 
-/// An RSA signing key of the fake IdP.
+/// An RSA signing key of the fake IdP (a fresh one each time, as a rotation makes).
 pub struct IdpKey {
     pub kid: String,
-    pair: KeyPair,
+    pair: RsaKey,
 }
 
 impl IdpKey {
     pub fn new(kid: &str) -> Self {
+        let der = jws::generate(&Entropy::from_os()).unwrap();
         Self {
             kid: kid.into(),
-            pair: KeyPair::generate(KeySize::Rsa2048).unwrap(),
+            pair: RsaKey::from_pkcs8(&der).unwrap(),
         }
     }
     pub fn jwk(&self) -> Value {
-        let p = self.pair.public_key();
         json!({"kty": "RSA", "alg": "RS256", "use": "sig", "kid": self.kid,
-            "n": B64URL.encode(p.modulus().big_endian_without_leading_zero()),
-            "e": B64URL.encode(p.exponent().big_endian_without_leading_zero())})
+            "n": B64URL.encode(&self.pair.n), "e": B64URL.encode(&self.pair.e)})
     }
     /// An RS256 JWS over `claims` whose header names `kid`.
     pub fn sign_as(&self, kid: &str, claims: &Value) -> String {
-        let header = json!({"alg": "RS256", "typ": "JWT", "kid": kid});
-        let input = format!(
-            "{}.{}",
-            B64URL.encode(header.to_string()),
-            B64URL.encode(claims.to_string())
-        );
-        let mut sig = vec![0u8; self.pair.public_modulus_len()];
-        self.pair
-            .sign(
-                &signature::RSA_PKCS1_SHA256,
-                &aws_lc_rs::rand::SystemRandom::new(),
-                input.as_bytes(),
-                &mut sig,
-            )
-            .unwrap();
-        format!("{input}.{}", B64URL.encode(sig))
+        let header = Header {
+            kid: Some(kid.into()),
+            ..Header::new(Algorithm::RS256)
+        };
+        self.pair.sign(&header, claims).unwrap()
     }
     pub fn sign(&self, claims: &Value) -> String {
         self.sign_as(&self.kid, claims)

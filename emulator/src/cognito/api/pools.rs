@@ -9,7 +9,9 @@ use crate::clock::ALNUM;
 use crate::cognito::Cognito;
 use crate::cognito::attributes::{self, STANDARD};
 use crate::cognito::error::{CognitoError, Exception, Result};
+use crate::cognito::keys::KeyRing;
 use crate::cognito::model::{Domain, Pool};
+use crate::store::StoreError;
 
 /// Epoch seconds with a fraction: how the AWS JSON protocol sends timestamps.
 pub fn secs(millis: i64) -> f64 {
@@ -234,18 +236,38 @@ pub fn create_pool(
         schema,
         domain: None,
     };
+    // The keys are drawn before the transaction, so that it only writes: the pool, its keys
+    // and its uniqueness rules land together or not at all.
+    let keys = KeyRing::generate(cx)?;
+    let rules = rules(&pool);
     cx.store
-        .insert(&id, "", &pool)
-        .map_err(|_| CognitoError::invalid(format!("User pool {id} already exists.")))?;
-    cx.keys.create_for_pool(cx, &id)?;
-    unique_rules(cx, &pool)?;
+        .write(|tx| {
+            tx.insert(&id, "", &pool)?;
+            keys.write(tx, &id)?;
+            tx.set_unique_rules(&id, &rules)
+        })
+        .map_err(|e| match e {
+            // Only the pool's insert can conflict: a new pool has no users for the rules to index.
+            StoreError::Conflict(_) => {
+                CognitoError::invalid(format!("User pool {id} already exists."))
+            }
+            e => e.into(),
+        })?;
+    cx.keys.add(&id, keys);
     Ok(pool)
 }
 
 /// Tell the store which attribute values identify one user of the pool (its uniqueness
-/// index): username attributes always, email and phone aliases once verified,
-/// preferred_username as an alias. Usernames are unique by their own index.
+/// index); see [`rules`].
 pub fn unique_rules(cx: &Cognito, pool: &Pool) -> Result<()> {
+    cx.store.set_unique_rules(&pool.id, &rules(pool))?;
+    Ok(())
+}
+
+/// The pool's uniqueness rules (attribute, only once verified): username attributes always,
+/// email and phone aliases once verified, preferred_username as an alias. Usernames are
+/// unique by their own index.
+fn rules(pool: &Pool) -> Vec<(&'static str, bool)> {
     let mut rules: Vec<(&str, bool)> = Vec::new();
     let usernames = pool.username_attributes();
     let aliases = pool.alias_attributes();
@@ -256,8 +278,7 @@ pub fn unique_rules(cx: &Cognito, pool: &Pool) -> Result<()> {
             rules.push((name, name != "preferred_username"));
         }
     }
-    cx.store.set_unique_rules(&pool.id, &rules)?;
-    Ok(())
+    rules
 }
 
 pub fn create(cx: &Cognito, input: CreateIn) -> Result<Value> {

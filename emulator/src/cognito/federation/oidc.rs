@@ -6,12 +6,13 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use jsonwebtoken::DecodingKey;
 use jsonwebtoken::jwk::{Jwk, JwkSet};
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 
 use crate::cognito::Cognito;
 use crate::journal::{EventKind, Service};
+use crate::jws;
 
 /// A cached JWKS is trusted this long before it is fetched again.
 const JWKS_TTL_MILLIS: i64 = 3_600_000;
@@ -32,19 +33,12 @@ pub fn validate_id_token(
     now: i64,
 ) -> Result<Map<String, Value>, FedError> {
     let bad = |m: &str| FedError(format!("Invalid id_token: {m}"));
-    let header =
-        jsonwebtoken::decode_header(token).map_err(|e| bad(&format!("malformed ({e})")))?;
-    if header.alg != Algorithm::RS256 {
-        return Err(bad(&format!("algorithm {:?} is not RS256", header.alg)));
-    }
     let dk = DecodingKey::from_jwk(key).map_err(|e| bad(&format!("unusable key ({e})")))?;
-    let mut v = Validation::new(Algorithm::RS256);
-    v.validate_exp = false;
-    v.validate_aud = false;
-    v.required_spec_claims.clear();
-    let data = jsonwebtoken::decode::<Map<String, Value>>(token, &dk, &v)
-        .map_err(|e| bad(&format!("signature check failed ({e})")))?;
-    let c = data.claims;
+    // Only the signature (RS256) here: each claim below is checked with its own message, and
+    // `exp` against `now`, not the system clock.
+    let mut signature_only = jws::rs256();
+    signature_only.validate_aud = false;
+    let c = jws::verify(token, &dk, &signature_only).map_err(|e| bad(&e.to_string()))?;
     let iss = c.get("iss").and_then(Value::as_str).unwrap_or("");
     if iss != issuer {
         return Err(FedError(format!("Bad id_token issuer {iss}")));
@@ -253,54 +247,42 @@ pub async fn userinfo(
 
 #[cfg(test)]
 mod tests {
-    use aws_lc_rs::rsa::{KeyPair, KeySize};
-    use aws_lc_rs::signature::{self, KeyPair as _};
-    use base64::Engine;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
     use serde_json::json;
 
     use super::*;
+    use crate::clock::Entropy;
+    use crate::jws::RsaKey;
 
     const NOW: i64 = 1_800_000_000;
 
-    fn sign(pair: &KeyPair, header: &Value, claims: &Value) -> String {
-        let input = format!(
-            "{}.{}",
-            B64URL.encode(header.to_string()),
-            B64URL.encode(claims.to_string())
-        );
-        let mut sig = vec![0u8; pair.public_modulus_len()];
-        let rng = aws_lc_rs::rand::SystemRandom::new();
-        let signed = pair.sign(
-            &signature::RSA_PKCS1_SHA256,
-            &rng,
-            input.as_bytes(),
-            &mut sig,
-        );
-        assert!(signed.is_ok());
-        format!("{input}.{}", B64URL.encode(sig))
+    fn key(seed: u64) -> RsaKey {
+        let der = jws::generate(&Entropy::seeded(seed)).unwrap_or_else(|e| unreachable!("{e}"));
+        RsaKey::from_pkcs8(&der).unwrap_or_else(|e| unreachable!("{e}"))
     }
 
-    fn jwk(pair: &KeyPair) -> Jwk {
-        let p = pair.public_key();
+    fn jwk(key: &RsaKey) -> Jwk {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let v = json!({"kty": "RSA", "kid": "k1", "alg": "RS256",
-            "n": B64URL.encode(p.modulus().big_endian_without_leading_zero()),
-            "e": B64URL.encode(p.exponent().big_endian_without_leading_zero())});
+            "n": b64.encode(&key.n), "e": b64.encode(&key.e)});
         serde_json::from_value(v).unwrap_or_else(|e| unreachable!("{e}"))
     }
 
-    /// Validate a token made from the good claims with `edit` applied; `Ok` or the error text.
-    fn check(edit: impl Fn(&mut Map<String, Value>), header: Value, expect: Result<(), &str>) {
-        let Ok(pair) = KeyPair::generate(KeySize::Rsa2048) else {
-            unreachable!()
-        };
-        let mut claims =
-            json!({"iss": "https://idp", "aud": "c1", "sub": "s", "exp": NOW + 60, "nonce": "n"});
-        if let Some(m) = claims.as_object_mut() {
-            edit(m);
+    fn header() -> Header {
+        Header {
+            kid: Some("k1".into()),
+            ..Header::new(Algorithm::RS256)
         }
-        let token = sign(&pair, &header, &claims);
-        let got = validate_id_token(&token, &jwk(&pair), "https://idp", "c1", "n", NOW).map(|_| ());
+    }
+
+    fn good_claims() -> Value {
+        json!({"iss": "https://idp", "aud": "c1", "sub": "s", "exp": NOW + 60, "nonce": "n"})
+    }
+
+    /// Validate `token` against `key`'s JWK: `Ok` or a text the error must contain.
+    fn check(token: &str, key: &RsaKey, expect: Result<(), &str>) {
+        let got = validate_id_token(token, &jwk(key), "https://idp", "c1", "n", NOW).map(|_| ());
         match (got, expect) {
             (Ok(()), Ok(())) => {}
             (Err(FedError(m)), Err(want)) => assert!(m.contains(want), "{m} should contain {want}"),
@@ -308,82 +290,62 @@ mod tests {
         }
     }
 
+    /// A token of the good claims with `claim` set to `value` (removed if `None`), signed by
+    /// `key`.
+    fn with_claim(key: &RsaKey, claim: &str, value: Option<Value>) -> String {
+        let mut claims = good_claims();
+        if let Some(m) = claims.as_object_mut() {
+            match value {
+                Some(v) => m.insert(claim.into(), v),
+                None => m.remove(claim),
+            };
+        }
+        key.sign(&header(), &claims)
+            .unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
     #[test]
     fn id_token_checks() {
-        let rs256 = json!({"alg": "RS256", "kid": "k1"});
-        check(|_| {}, rs256.clone(), Ok(()));
-        check(
-            |c| {
-                c.insert("aud".into(), json!(["x", "c1"]));
-            },
-            rs256.clone(),
-            Ok(()),
-        );
-        check(
-            |c| {
-                c.insert("iss".into(), json!("https://other"));
-            },
-            rs256.clone(),
-            Err("Bad id_token issuer https://other"),
-        );
-        check(
-            |c| {
-                c.insert("aud".into(), json!("x"));
-            },
-            rs256.clone(),
-            Err("audience"),
-        );
-        check(
-            |c| {
-                c.remove("aud");
-            },
-            rs256.clone(),
-            Err("audience"),
-        );
-        check(
-            |c| {
-                c.insert("exp".into(), json!(NOW));
-            },
-            rs256.clone(),
-            Err("expired"),
-        );
-        check(
-            |c| {
-                c.remove("exp");
-            },
-            rs256.clone(),
-            Err("expired"),
-        );
-        check(
-            |c| {
-                c.insert("nonce".into(), json!("other"));
-            },
-            rs256.clone(),
-            Err("nonce"),
-        );
-        check(
-            |c| {
-                c.remove("nonce");
-            },
-            rs256,
-            Err("nonce"),
-        );
-        check(
-            |_| {},
-            json!({"alg": "HS256", "kid": "k1"}),
-            Err("algorithm"),
-        );
-        assert!(validate_id_token("not.a.jwt", &jwk_of_fresh_key(), "i", "c", "n", NOW).is_err());
+        let k = key(1);
+        check(&with_claim(&k, "sub", Some(json!("s"))), &k, Ok(()));
+        check(&with_claim(&k, "aud", Some(json!(["x", "c1"]))), &k, Ok(()));
+        let cases = [
+            (
+                "iss",
+                Some(json!("https://other")),
+                "Bad id_token issuer https://other",
+            ),
+            ("aud", Some(json!("x")), "audience"),
+            ("aud", None, "audience"),
+            ("exp", Some(json!(NOW)), "expired"),
+            ("exp", None, "expired"),
+            ("nonce", Some(json!("other")), "nonce"),
+            ("nonce", None, "nonce"),
+        ];
+        for (claim, value, want) in cases {
+            check(&with_claim(&k, claim, value), &k, Err(want));
+        }
+        let other = with_claim(&key(2), "sub", Some(json!("s")));
+        check(&other, &k, Err("signature check failed"));
+        check("not.a.jwt", &k, Err("malformed"));
         assert_eq!(
-            kid_of(&format!("{}.e30.x", B64URL.encode(r#"{"alg":"RS256"}"#))),
+            kid_of(&format!("{}.e30.x", base64_url(r#"{"alg":"RS256"}"#))),
             Ok(None)
         );
     }
 
-    fn jwk_of_fresh_key() -> Jwk {
-        let Ok(pair) = KeyPair::generate(KeySize::Rsa2048) else {
-            unreachable!()
-        };
-        jwk(&pair)
+    #[test]
+    fn a_token_signed_with_another_algorithm_is_refused() {
+        let k = key(1);
+        // The classic confusion: HS256 keyed with the public RSA key.
+        let hs = Header::new(Algorithm::HS256);
+        let forged = jsonwebtoken::encode(&hs, &good_claims(), &EncodingKey::from_secret(&k.n))
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        check(&forged, &k, Err("algorithm HS256 is not RS256"));
+    }
+
+    fn base64_url(s: &str) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
     }
 }

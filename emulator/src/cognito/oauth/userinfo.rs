@@ -63,7 +63,7 @@ pub async fn userinfo_get(State(cx): State<Cognito>, headers: HeaderMap) -> Resp
                 &cx,
                 "oauth2.userInfo",
                 None,
-                json!({"error": "invalid_token", "message": e.message}),
+                json!({"error": "invalid_token", "message": e.message, "check": e.check}),
             );
             bearer_error(StatusCode::UNAUTHORIZED, "invalid_token", &e.message)
         }

@@ -44,7 +44,7 @@ pub async fn discovery_get(State(idp): State<Idp>) -> Response {
 
 pub async fn jwks_get(State(idp): State<Idp>) -> Response {
     idp.record(EventKind::FlowStep, "oidc.jwks", None, Value::Null);
-    match idp.keys.jwks(&idp.store) {
+    match idp.keys.jwks(&idp.store, &idp.entropy) {
         Ok(jwks) => axum::Json(jwks).into_response(),
         Err(e) => e.into_response(),
     }
