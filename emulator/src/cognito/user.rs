@@ -123,6 +123,15 @@ pub fn find(cx: &Cognito, pool: &Pool, username: &str) -> Result<Option<UserRow>
     } else {
         "preferred_username"
     };
+    let signs_in = pool.username_attributes().iter().any(|a| a == as_attribute)
+        || pool.alias_attributes().iter().any(|a| a == as_attribute);
+    if signs_in && folds(pool, as_attribute) {
+        // Any capitalisation finds the user: the uniqueness index holds the lower-cased value
+        // of a username attribute, and of an alias once it counts (verified email).
+        return Ok(cx
+            .store
+            .user_holding(&pool.id, as_attribute, &username.to_lowercase())?);
+    }
     if pool.username_attributes().iter().any(|a| a == as_attribute) {
         return Ok(cx
             .store
@@ -158,6 +167,12 @@ pub fn fresh_sub(cx: &Cognito, pool: &Pool) -> Result<String> {
     ))
 }
 
+/// Whether values of `attribute` compare without regard to case in `pool`: email and
+/// preferred_username in a case-insensitive pool (phone numbers have no case).
+pub fn folds(pool: &Pool, attribute: &str) -> bool {
+    !pool.username_case_sensitive() && matches!(attribute, "email" | "preferred_username")
+}
+
 /// Like [`find`], failing with `UserNotFoundException`.
 pub fn get(cx: &Cognito, pool: &Pool, username: &str) -> Result<UserRow> {
     find(cx, pool, username)?.ok_or_else(CognitoError::user_not_found)
@@ -180,16 +195,23 @@ pub fn check_unique(
         if !is_username_attr && !is_alias {
             continue;
         }
-        let taken = cx
-            .store
-            .users_by_attribute(&pool.id, name, value)?
-            .into_iter()
-            .any(|u| {
-                Some(u.id) != except
-                    && (is_username_attr
-                        || name == "preferred_username"
-                        || u.attribute(&format!("{name}_verified")) == Some("true"))
-            });
+        let taken = if folds(pool, name) {
+            // The uniqueness index holds exactly the values that count, lower-cased.
+            let holder = cx
+                .store
+                .user_holding(&pool.id, name, &value.to_lowercase())?;
+            holder.is_some_and(|u| Some(u.id) != except)
+        } else {
+            cx.store
+                .users_by_attribute(&pool.id, name, value)?
+                .into_iter()
+                .any(|u| {
+                    Some(u.id) != except
+                        && (is_username_attr
+                            || name == "preferred_username"
+                            || u.attribute(&format!("{name}_verified")) == Some("true"))
+                })
+        };
         if taken {
             let what = if name == "phone_number" {
                 "phone_number"

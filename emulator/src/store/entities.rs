@@ -235,7 +235,12 @@ mod tests {
         let failed = s.write(|tx| {
             tx.insert("p", "new", &Thing { n: 1 })?;
             tx.put("p", "other", &Thing { n: 2 })?;
-            tx.set_unique_rules("p", &[("email", true)])?;
+            let rule = crate::store::UniqueRule {
+                name: "email",
+                verified_only: true,
+                fold: false,
+            };
+            tx.set_unique_rules("p", &[rule])?;
             tx.insert("p", "taken", &Thing { n: 3 })
         });
         assert!(matches!(failed, Err(StoreError::Conflict(_))));

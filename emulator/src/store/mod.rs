@@ -20,6 +20,7 @@ use rusqlite::Connection;
 pub use entities::Entity;
 pub use idp::{IdpCredentialRow, IdpUserRow};
 pub use sessions::RefreshRow;
+pub use unique::UniqueRule;
 pub use users::{AttrQuery, Page, UserQuery, UserRow};
 
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("meta.sql"),
     include_str!("unique.sql"),
     include_str!("owners.sql"),
+    include_str!("fold.sql"),
 ];
 
 /// The writes of one operation, inside its transaction ([`Store::write`]): all land, or none.

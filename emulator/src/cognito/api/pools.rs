@@ -11,7 +11,8 @@ use crate::cognito::attributes::{self, STANDARD};
 use crate::cognito::error::{CognitoError, Exception, Result};
 use crate::cognito::keys::KeyRing;
 use crate::cognito::model::{Domain, Pool};
-use crate::store::StoreError;
+use crate::cognito::user;
+use crate::store::{StoreError, UniqueRule};
 
 /// Epoch seconds with a fraction: how the AWS JSON protocol sends timestamps.
 pub fn secs(millis: i64) -> f64 {
@@ -264,19 +265,28 @@ pub fn unique_rules(cx: &Cognito, pool: &Pool) -> Result<()> {
     Ok(())
 }
 
-/// The pool's uniqueness rules (attribute, only once verified): username attributes always,
-/// email and phone aliases once verified, preferred_username as an alias. Usernames are
-/// unique by their own index.
-fn rules(pool: &Pool) -> Vec<(&'static str, bool)> {
-    let mut rules: Vec<(&str, bool)> = Vec::new();
+/// The pool's uniqueness rules: username attributes always, email and phone aliases once
+/// verified, preferred_username as an alias; in a case-insensitive pool, email and
+/// preferred_username compare without regard to case (AWS: "treats any variation in case as
+/// the same user"). Usernames are unique by their own index.
+fn rules(pool: &Pool) -> Vec<UniqueRule> {
     let usernames = pool.username_attributes();
     let aliases = pool.alias_attributes();
+    let mut rules = Vec::new();
     for name in ["email", "phone_number", "preferred_username"] {
-        if usernames.iter().any(|a| a == name) {
-            rules.push((name, false));
+        let verified_only = if usernames.iter().any(|a| a == name) {
+            false
         } else if aliases.iter().any(|a| a == name) {
-            rules.push((name, name != "preferred_username"));
-        }
+            name != "preferred_username"
+        } else {
+            continue;
+        };
+        let fold = user::folds(pool, name);
+        rules.push(UniqueRule {
+            name,
+            verified_only,
+            fold,
+        });
     }
     rules
 }
