@@ -122,6 +122,25 @@ impl fmt::Display for FilterError {
 impl std::error::Error for FilterError {}
 
 /// Parses a ListUsers filter. `Ok(None)` means no filter (empty or whitespace only).
+/// The filter as a client writes it: `name = "value"` or `name ^= "value"`, with `"` and `\`
+/// escaped by a backslash; [`parse`] reads it back to the same filter.
+impl fmt::Display for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let op = match self.match_type {
+            MatchType::Exact => "=",
+            MatchType::Prefix => "^=",
+        };
+        write!(f, "{} {op} \"", self.attribute.as_str())?;
+        for c in self.value.chars() {
+            if c == '"' || c == '\\' {
+                f.write_str("\\")?;
+            }
+            write!(f, "{c}")?;
+        }
+        f.write_str("\"")
+    }
+}
+
 pub fn parse(input: &str) -> Result<Option<Filter>, FilterError> {
     if input.chars().count() > MAX_FILTER_LEN {
         return Err(FilterError {
