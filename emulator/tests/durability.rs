@@ -5,7 +5,6 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use common::{POOL, attr, sdk};
 
@@ -57,8 +56,11 @@ async fn acknowledged_writes_survive_sigkill_and_restart() {
     let (child, url) = spawn(dir.path());
     let mut guard = Guard(child);
     let client = sdk(&url);
+    // The kill comes when the writer has 50 acknowledged writes (a signal, not a sleep).
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let writer = tokio::spawn(async move {
         let mut acked = Vec::new();
+        let mut tx = Some(tx);
         for i in 0..10_000 {
             let email = format!("w{i}@example.com");
             let r = client
@@ -72,16 +74,19 @@ async fn acknowledged_writes_survive_sigkill_and_restart() {
                 Ok(_) => acked.push(email),
                 Err(_) => break,
             }
+            if acked.len() == 50 {
+                tx.take().map(|tx| tx.send(()));
+            }
         }
         acked
     });
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    guard.0.kill().unwrap(); // SIGKILL on Unix
+    rx.await.unwrap();
+    guard.0.kill().unwrap(); // SIGKILL on Unix, while the writer goes on writing
     guard.0.wait().unwrap();
     let acked = writer.await.unwrap();
     assert!(
-        acked.len() > 10,
-        "the loop made progress before the kill: {}",
+        acked.len() >= 50,
+        "acknowledged before the kill: {}",
         acked.len()
     );
 
