@@ -12,6 +12,8 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod common;
+// Shared with `load.rs`, which uses what this bench does not.
+#[allow(dead_code)]
 #[path = "flows/federated.rs"]
 mod federated;
 #[path = "flows/floor.rs"]

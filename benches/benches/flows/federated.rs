@@ -13,8 +13,8 @@ use harness::driver::Target;
 use harness::driver::http::HttpDriver;
 use harness::scenario::{Actor, NextStep, Scenario, Step};
 
-const ACTOR: &str = "user";
-const DEVICE: &str = "device";
+pub const ACTOR: &str = "user";
+pub const DEVICE: &str = "device";
 
 /// The emulator of the federated flows and the source of new users.
 pub struct Federation {
@@ -34,7 +34,7 @@ fn open() -> [Step; 2] {
 }
 
 /// A new user: email OTP, a passkey created, then `last` (`register.toml`).
-fn first_steps(last: Step) -> Vec<Step> {
+pub fn first_steps(last: Step) -> Vec<Step> {
     let mut steps = open().to_vec();
     steps.extend([
         Step::EnterIdentifier {
@@ -50,7 +50,7 @@ fn first_steps(last: Step) -> Vec<Step> {
 }
 
 /// A returning user: the passkey alone (`login.toml`'s second sign-in).
-fn returning_steps() -> Vec<Step> {
+pub fn returning_steps() -> Vec<Step> {
     let mut steps = open().to_vec();
     steps.extend([
         Step::EnterIdentifier {
@@ -66,7 +66,7 @@ fn returning_steps() -> Vec<Step> {
 
 /// `link-corrected.toml`: PreSignUp links and refuses the first sign-in, the second lands on
 /// the native user.
-fn linking_steps() -> Vec<Step> {
+pub fn linking_steps() -> Vec<Step> {
     let refused = Step::ExpectError {
         error: "invalid_request".into(),
         description: "re_authentication_required".into(),
@@ -77,7 +77,7 @@ fn linking_steps() -> Vec<Step> {
 }
 
 /// A scenario of one actor, as `harness login` builds it: the driver needs its identifier.
-fn scenario(email: &str) -> Scenario {
+pub fn scenario(email: &str) -> Scenario {
     let actor = Actor {
         email: Some(email.to_owned()),
         phone: None,
@@ -141,6 +141,24 @@ impl Federation {
             .expect("authenticator");
         driver.insert_device(DEVICE, device);
         (driver, email)
+    }
+
+    /// One first sign-in of a new user, up to validated tokens: its time, or what failed.
+    pub async fn one_first(&self) -> Result<Duration, String> {
+        let (mut driver, _) = self.driver("load");
+        let start = Instant::now();
+        for step in first_steps(Step::ExpectTokens {}) {
+            driver
+                .step(&step)
+                .await
+                .map_err(|e| format!("{}: {e:#}", step.title()))?;
+        }
+        Ok(start.elapsed())
+    }
+
+    /// The running emulator (its store, journal and URLs).
+    pub fn running(&self) -> &Running {
+        &self.running
     }
 
     /// `iters` first sign-ins of new users; the time of the sign-ins alone.
