@@ -147,19 +147,21 @@ async fn signups(n: usize) {
     running.stop().await;
 }
 
+/// One AWS JSON call: its status and body; status 0 when the server could not be reached
+/// (the `sigkill` rounds kill it mid-request).
 async fn post(client: &reqwest::Client, url: &str, op: &str, body: &str) -> (u16, String) {
-    let r = client
+    let target = format!("AWSCognitoIdentityProviderService.{op}");
+    let sent = client
         .post(format!("{url}/"))
-        .header(
-            "x-amz-target",
-            format!("AWSCognitoIdentityProviderService.{op}"),
-        )
+        .header("x-amz-target", target)
         .header("content-type", "application/x-amz-json-1.1")
         .body(body.to_owned())
         .send()
-        .await
-        .expect(op);
-    (r.status().as_u16(), r.text().await.unwrap_or_default())
+        .await;
+    match sent {
+        Ok(r) => (r.status().as_u16(), r.text().await.unwrap_or_default()),
+        Err(e) => (0, e.to_string()),
+    }
 }
 
 /// A request of just under 1 MiB that the pool refuses (a filter nobody can parse).
