@@ -239,7 +239,14 @@ use kill::sigkill;
 
 /// A mixed load for `secs` seconds, resident memory sampled every tenth of it.
 async fn soak(secs: u64) {
-    let fed = Arc::new(Federation::start().await);
+    // A data directory, as a user runs it: the users it creates live in the file (mapped),
+    // so the anonymous memory is the emulator's own (journal, caches, sessions).
+    let dir = tempfile::tempdir().expect("dir");
+    let options = Options {
+        storage: Storage::Dir(dir.path().to_owned()),
+        ..Options::default()
+    };
+    let fed = Arc::new(Federation::start_with(options).await);
     let url = fed.running().cognito_url.clone();
     let client = reqwest::Client::new();
     let body = Arc::new(rejected_body());

@@ -31,6 +31,10 @@ pub struct Config {
     /// Bytes the journal may hold (its events' JSON size; oldest dropped first).
     #[serde(default = "default_journal_max_bytes")]
     pub journal_max_bytes: usize,
+    /// Keep the journal in the data directory too (`journal.jsonl`), so a flow can be read
+    /// after a restart. Off by default; ignored with `--ephemeral`.
+    #[serde(default)]
+    pub journal_persist: bool,
     pub cognito: CognitoConfig,
     /// The passwordless IdP (a second listener); absent: no IdP.
     #[serde(default)]
@@ -209,6 +213,7 @@ impl Config {
                 region: default_region(),
                 journal_capacity: default_journal_capacity(),
                 journal_max_bytes: default_journal_max_bytes(),
+                journal_persist: false,
                 trigger_timeout_ms: None,
                 idp: None,
                 lambda_functions: Default::default(),

@@ -123,8 +123,14 @@ pub async fn start_with(mut config: Config, options: Options) -> anyhow::Result<
         .clone()
         .unwrap_or_else(|| format!("http://localhost:{}", addr.port()));
     let idp_bound = crate::idp::listener::bind(&mut config, &url).await?;
-    let journal = Journal::new(options.clock.clone(), config.journal_capacity)
+    let mut journal = Journal::new(options.clock.clone(), config.journal_capacity)
         .with_max_bytes(config.journal_max_bytes);
+    if let (true, Storage::Dir(dir)) = (config.journal_persist, &options.storage) {
+        let path = dir.join("journal.jsonl");
+        journal = journal
+            .persist_to(&path)
+            .with_context(|| format!("opening the journal file {}", path.display()))?;
+    }
     let cognito = Cognito {
         store: Arc::new(store),
         clock: options.clock.clone(),

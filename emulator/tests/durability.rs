@@ -168,3 +168,62 @@ async fn a_second_emulator_on_the_same_data_directory_is_refused() {
         .unwrap();
     assert_eq!(health.status(), 200);
 }
+
+/// With `journal_persist = true`, a flow recorded before a restart (here, one killed with
+/// SIGKILL) can be read from the journal after it; a reset clears it on disk too.
+#[tokio::test]
+async fn a_persisted_journal_is_read_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("emulator.toml");
+    let default = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/emulator.toml"
+    ))
+    .unwrap();
+    std::fs::write(&config, format!("journal_persist = true\n{default}")).unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let args = ["--config", config.to_str().unwrap()];
+    let (child, url) = spawn_with(&data, &args);
+    let mut guard = Guard(child);
+    let created = sdk(&url)
+        .admin_create_user()
+        .user_pool_id(POOL)
+        .username("kept@example.com")
+        .user_attributes(attr("email", "kept@example.com"))
+        .send()
+        .await;
+    assert!(created.is_ok(), "{created:?}");
+    guard.0.kill().unwrap();
+    guard.0.wait().unwrap();
+
+    let (child, url) = spawn_with(&data, &args);
+    let _guard = Guard(child);
+    let journal = |q: &'static str| {
+        let url = url.clone();
+        async move {
+            let v: serde_json::Value = reqwest::get(format!("{url}/_emulator/journal?{q}"))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["events"].as_array().cloned().unwrap_or_default()
+        }
+    };
+    let before = journal("name=AdminCreateUser").await;
+    assert_eq!(before.len(), 1, "{before:?}");
+    assert_eq!(
+        before[0]["detail"]["request"]["Username"],
+        "kept@example.com"
+    );
+    // Sequence numbers go on from the kept events: two starts, each journaled once.
+    assert_eq!(journal("name=started").await.len(), 2);
+    let reset = reqwest::Client::new()
+        .post(format!("{url}/_emulator/reset"))
+        .send()
+        .await
+        .unwrap();
+    assert!(reset.status().is_success());
+    assert!(journal("name=AdminCreateUser").await.is_empty());
+}

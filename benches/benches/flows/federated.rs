@@ -108,13 +108,16 @@ impl Federation {
     /// The default config with `builtin:link_by_email` as the pool's PreSignUp, in memory,
     /// on ephemeral ports.
     pub async fn start() -> Self {
+        Self::start_with(Options::default()).await
+    }
+
+    /// [`Federation::start`] with other storage (a data directory for the soak).
+    pub async fn start_with(options: Options) -> Self {
         let mut config = Config::default_config().with_ephemeral_ports();
         let pool = config.cognito.pools.first_mut().expect("pool");
         pool.lambda
             .insert("PreSignUp".into(), "builtin:link_by_email".into());
-        let running = emulator::start_with(config, Options::default())
-            .await
-            .expect("start");
+        let running = emulator::start_with(config, options).await.expect("start");
         let target = Target {
             cognito_url: running.cognito_url.clone(),
             idp_url: running.idp_url.clone().expect("idp"),

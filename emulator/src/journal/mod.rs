@@ -3,18 +3,22 @@
 //! Kept in memory, bounded by a number of events and by bytes (oldest events are dropped
 //! first), and cleared by a reset: it is an observation tool for tests and scenario
 //! transcripts, not state the emulated services need. Long strings and lists in an event's
-//! detail (a 1 MiB request body) are kept as their beginning and their size.
+//! detail (a 1 MiB request body) are kept as their beginning and their size. Optionally also
+//! kept on disk (`file.rs`), so a flow can be read after a restart.
+
+mod file;
 
 use std::collections::VecDeque;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::clock::Clock;
 
 /// Which emulated service an event belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Service {
     Cognito,
@@ -23,7 +27,7 @@ pub enum Service {
 }
 
 /// What happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// A JSON API operation succeeded.
@@ -40,7 +44,7 @@ pub enum EventKind {
     Admin,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Event {
     pub seq: u64,
     pub at_millis: i64,
@@ -88,6 +92,8 @@ pub struct Journal {
     clock: Arc<dyn Clock>,
     capacity: usize,
     max_bytes: usize,
+    /// The events on disk too, when persisted (written under `inner`'s lock, in order).
+    file: Option<Arc<Mutex<file::JournalFile>>>,
 }
 
 /// `value` with long strings and lists cut down to a summary.
@@ -126,6 +132,52 @@ impl Journal {
             clock,
             capacity: capacity.max(1),
             max_bytes: DEFAULT_MAX_BYTES,
+            file: None,
+        }
+    }
+
+    /// Keep the events in `path` too, and read back the ones it holds (within the bounds):
+    /// a flow recorded before a restart can be read after it.
+    pub fn persist_to(mut self, path: &Path) -> std::io::Result<Self> {
+        let (mut file, events) = file::JournalFile::open(path)?;
+        {
+            let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            for e in events {
+                let size = event_size(&e.name, e.flow.as_deref(), &e.detail);
+                inner.next_seq = inner.next_seq.max(e.seq + 1);
+                self.push(&mut inner, e, size);
+            }
+            file.rewrite(inner.events.iter().map(|(e, _)| e))?;
+        }
+        self.file = Some(Arc::new(Mutex::new(file)));
+        Ok(self)
+    }
+
+    /// Adds an event, dropping the oldest ones beyond the bounds.
+    fn push(&self, inner: &mut Inner, event: Event, size: usize) {
+        while inner.events.len() >= self.capacity
+            || (!inner.events.is_empty() && inner.bytes + size > self.max_bytes)
+        {
+            if let Some((_, gone)) = inner.events.pop_front() {
+                inner.bytes -= gone;
+            }
+        }
+        inner.events.push_back((event, size));
+        inner.bytes += size;
+    }
+
+    /// Appends the event to the file (rewriting the file from memory when it has grown to
+    /// twice the bound). A disk error loses the file copy, never the event or the request.
+    fn write_through(&self, inner: &Inner, event: &Event) {
+        let Some(file) = &self.file else { return };
+        let mut file = file.lock().unwrap_or_else(|p| p.into_inner());
+        let r = if file.written() > 2 * self.max_bytes {
+            file.rewrite(inner.events.iter().map(|(e, _)| e))
+        } else {
+            file.append(event)
+        };
+        if let Err(e) = r {
+            eprintln!("emulator: writing the journal file: {e}");
         }
     }
 
@@ -150,17 +202,10 @@ impl Journal {
     ) -> u64 {
         let at_millis = self.clock.now_millis();
         let detail = summarise(detail);
-        let size = 64 + name.len() + flow.map_or(0, str::len) + detail.to_string().len();
+        let size = event_size(name, flow, &detail);
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let seq = inner.next_seq;
         inner.next_seq += 1;
-        while inner.events.len() >= self.capacity
-            || (!inner.events.is_empty() && inner.bytes + size > self.max_bytes)
-        {
-            if let Some((_, gone)) = inner.events.pop_front() {
-                inner.bytes -= gone;
-            }
-        }
         let flow = flow.map(str::to_owned);
         let event = Event {
             seq,
@@ -171,8 +216,8 @@ impl Journal {
             flow,
             detail,
         };
-        inner.events.push_back((event, size));
-        inner.bytes += size;
+        self.write_through(&inner, &event);
+        self.push(&mut inner, event, size);
         seq
     }
 
@@ -200,11 +245,23 @@ impl Journal {
             .collect()
     }
 
+    /// Forgets every event (a reset), on disk too.
     pub fn clear(&self) {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         inner.events.clear();
         inner.bytes = 0;
+        if let Some(file) = &self.file {
+            let mut file = file.lock().unwrap_or_else(|p| p.into_inner());
+            if let Err(e) = file.rewrite(std::iter::empty()) {
+                eprintln!("emulator: clearing the journal file: {e}");
+            }
+        }
     }
+}
+
+/// What an event counts against the byte bound: its JSON size, near enough.
+fn event_size(name: &str, flow: Option<&str>, detail: &Value) -> usize {
+    64 + name.len() + flow.map_or(0, str::len) + detail.to_string().len()
 }
 
 fn json_name<T: Serialize>(value: &T) -> String {
