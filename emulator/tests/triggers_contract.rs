@@ -99,10 +99,12 @@ async fn a_handler_past_its_time_limit_is_tried_three_times() {
     let outcomes: Vec<&Value> = runs.iter().map(|r| &r["detail"]["outcome"]).collect();
     assert_eq!(outcomes, [&json!("timeout"); 3]);
     assert_eq!(runs[2]["detail"]["attempt"], 3);
+    // The handler's console output is journaled with the attempt that printed it (on a loaded
+    // machine the first attempt's 300 ms can pass before Node has run the handler at all).
     assert!(
-        runs[0]["detail"]["logs"]
+        runs.iter().any(|r| r["detail"]["logs"]
             .to_string()
-            .contains("sleepy invoked for"),
+            .contains("sleepy invoked for")),
         "{runs:?}"
     );
 }
