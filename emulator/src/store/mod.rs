@@ -8,6 +8,7 @@
 
 mod entities;
 mod idp;
+mod query;
 mod sessions;
 mod unique;
 mod users;
@@ -19,9 +20,10 @@ use rusqlite::Connection;
 
 pub use entities::Entity;
 pub use idp::{IdpCredentialRow, IdpUserRow};
+pub use query::{AttrQuery, UserQuery};
 pub use sessions::RefreshRow;
 pub use unique::UniqueRule;
-pub use users::{AttrQuery, Page, UserQuery, UserRow};
+pub use users::{Page, UserRow};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
