@@ -8,7 +8,9 @@ tests and the SDKs send for sign-in, sign-up and ListUsers; the OAuth/OIDC reque
 hosted UI, the apps and Cognito's federation make against the default config; the
 fixtures' config and the scenario files; pagination tokens, federation states and access
 token claims. The first byte of an `api`, `oauth` or `tokens` seed is the mode the target
-reads (see fuzz_targets/*.rs). The seeds are committed; rerun this when the API changes."""
+reads (see fuzz_targets/*.rs); `@access`, `@refresh`, `@secret-block`,
+`@new-password-session` and `@user` are placeholders the targets replace by live values
+(fuzz_targets/common/mod.rs). The seeds are committed; rerun this when the API changes."""
 import base64
 import json
 import re
@@ -104,7 +106,7 @@ def input_type(module: str, func: str):
 NAMED = {
     "UserPoolId": POOL, "ClientId": CLIENT, "Username": USER, "Password": PASSWORD,
     "ProposedPassword": "Passw0rd!2", "PreviousPassword": PASSWORD,
-    "TemporaryPassword": "Temp0rary!", "AccessToken": JWT, "Session": "session",
+    "TemporaryPassword": "Temp0rary!", "AccessToken": "@access", "Session": "session",
     "ConfirmationCode": "123456", "Code": "123456", "UserCode": "123456",
     "AttributeName": "email", "GroupName": "admins", "ProviderName": "Mosaic",
     "ProviderType": "OIDC", "Identifier": "https://api.example.com", "Name": "fuzz",
@@ -112,7 +114,7 @@ NAMED = {
     "DeviceKey": "us-east-1_0123abcd-0123-4567-89ab-0123456789ab", "DeviceName": "phone",
     "DeviceRememberedStatus": "remembered", "CredentialId": "AAAA", "Filter": 'email ^= "g"',
     "AuthFlow": "USER_PASSWORD_AUTH", "ChallengeName": "NEW_PASSWORD_REQUIRED",
-    "MessageAction": "SUPPRESS", "Token": "token", "RefreshToken": "token",
+    "MessageAction": "SUPPRESS", "Token": "@refresh", "RefreshToken": "@refresh",
     "FriendlyDeviceName": "phone", "SecretHash": "c2VjcmV0", "NextToken": "YWZ0ZXI6MQ",
     "PaginationToken": "YWZ0ZXI6MQ",
 }
@@ -209,7 +211,7 @@ REAL = {
         {"ClientId": CLIENT, "AuthFlow": "USER_SRP_AUTH",
          "AuthParameters": {"USERNAME": USER, "SRP_A": "0" * 767 + "2"}},
         {"ClientId": CLIENT, "AuthFlow": "REFRESH_TOKEN_AUTH",
-         "AuthParameters": {"REFRESH_TOKEN": "token"}},
+         "AuthParameters": {"REFRESH_TOKEN": "@refresh"}},
         {"ClientId": CLIENT, "AuthFlow": "CUSTOM_AUTH", "AuthParameters": {"USERNAME": USER}},
         {"ClientId": CLIENT, "AuthFlow": "USER_AUTH",
          "AuthParameters": {"USERNAME": USER, "PREFERRED_CHALLENGE": "EMAIL_OTP"}},
@@ -219,16 +221,26 @@ REAL = {
          "AuthParameters": {"USERNAME": USER, "PASSWORD": PASSWORD}},
     ],
     "RespondToAuthChallenge": [
-        {"ClientId": CLIENT, "ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": "session",
-         "ChallengeResponses": {"USERNAME": USER, "NEW_PASSWORD": "Passw0rd!2"}},
-        {"ClientId": CLIENT, "ChallengeName": "PASSWORD_VERIFIER", "Session": "session",
-         "ChallengeResponses": {"USERNAME": USER, "PASSWORD_CLAIM_SECRET_BLOCK": "AAAA",
+        {"ClientId": CLIENT, "ChallengeName": "NEW_PASSWORD_REQUIRED",
+         "Session": "@new-password-session",
+         "ChallengeResponses": {"USERNAME": "@user", "NEW_PASSWORD": "Passw0rd!2",
+                                "userAttributes.name": "n"}},
+        {"ClientId": CLIENT, "ChallengeName": "PASSWORD_VERIFIER",
+         "ChallengeResponses": {"USERNAME": "@user", "PASSWORD_CLAIM_SECRET_BLOCK": "@secret-block",
                                 "PASSWORD_CLAIM_SIGNATURE": "AAAA",
                                 "TIMESTAMP": "Tue Nov 14 22:13:20 UTC 2023"}},
         {"ClientId": CLIENT, "ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": "session",
          "ChallengeResponses": {"USERNAME": USER, "SOFTWARE_TOKEN_MFA_CODE": "123456"}},
         {"ClientId": CLIENT, "ChallengeName": "SELECT_CHALLENGE", "Session": "session",
          "ChallengeResponses": {"USERNAME": USER, "ANSWER": "WEB_AUTHN"}},
+    ],
+    "GetUser": [{"AccessToken": JWT}],
+    "AdminGetUser": [{"UserPoolId": POOL, "Username": "@user"}],
+    "GetTokensFromRefreshToken": [{"ClientId": CLIENT, "RefreshToken": "@refresh"}],
+    "AdminRespondToAuthChallenge": [
+        {"UserPoolId": POOL, "ClientId": CLIENT, "ChallengeName": "NEW_PASSWORD_REQUIRED",
+         "Session": "@new-password-session",
+         "ChallengeResponses": {"USERNAME": "@user", "NEW_PASSWORD": "Passw0rd!2"}},
     ],
     "SetUserPoolMfaConfig": [
         {"UserPoolId": POOL, "MfaConfiguration": "OPTIONAL",
@@ -269,7 +281,8 @@ def api():
     words = sorted(names) + ["USERNAME", "PASSWORD", "SRP_A", "SECRET_HASH", "NEW_PASSWORD",
                              "REFRESH_TOKEN", "DEVICE_KEY", "ANSWER", "EMAIL_OTP", "SMS_OTP",
                              "WEB_AUTHN", "PASSWORD_VERIFIER", "USER_SRP_AUTH", "USER_AUTH",
-                             "CUSTOM_AUTH", POOL, CLIENT]
+                             "CUSTOM_AUTH", POOL, CLIENT, "@access", "@refresh", "@secret-block",
+                             "@new-password-session", "@user"]
     lines = [f'"{w}"' for w in dict.fromkeys(words) if '"' not in w and "\\" not in w]
     (HERE / "api.dict").write_text("# Generated by seeds.py: member names and values.\n"
                                    + "\n".join(lines) + "\n")
@@ -303,6 +316,7 @@ def oauth():
         (AUTHORIZE, f"client_id={CLIENT}&redirect_uri={CALLBACK}&response_type=token&scope=aws.cognito.signin.user.admin".encode()),
         (TOKEN, f"grant_type=authorization_code&client_id={CLIENT}&code=c&redirect_uri={CALLBACK}&code_verifier={VERIFIER}".encode()),
         (TOKEN, f"grant_type=refresh_token&client_id={CLIENT}&refresh_token=r".encode()),
+        (TOKEN, f"grant_type=refresh_token&client_id={CLIENT}&refresh_token=@refresh&scope=openid".encode()),
         (TOKEN, b"grant_type=client_credentials&scope=https://api.example.com/read\0" + basic(CLIENT, "s")),
         (IDPRESPONSE_GET, f"code=c&state={state}".encode()),
         (IDPRESPONSE_GET, f"error=access_denied&error_description=no&state={state}".encode()),
@@ -316,7 +330,9 @@ def oauth():
         (CHALLENGE_POST, b"_csrf=fuzz&challenge=NEW_PASSWORD_REQUIRED&session=s&new_password=Passw0rd!2\0" + authorize.encode()),
         (PASSKEY_POST, b"_csrf=fuzz&offer=o&credential={}\0" + authorize.encode()),
         (USERINFO, ("Bearer " + JWT).encode()),
+        (USERINFO, b"Bearer @access"),
         (REVOKE, f"token=r&client_id={CLIENT}".encode()),
+        (REVOKE, f"token=@refresh&client_id={CLIENT}".encode()),
         (IDP_AUTH_GET, idp_auth.encode()),
         (IDP_AUTH_GET, (idp_auth + pkce + "&prompt=none&max_age=0&login_hint=a@example.com").encode() + b"\0idp_session=s"),
         (IDP_AUTH_POST, (idp_auth + "&prompt=login&acr_values=mfa").encode()),

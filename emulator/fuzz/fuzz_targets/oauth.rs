@@ -3,7 +3,9 @@
 //! against the default config's client and app). The first byte picks the endpoint; the rest
 //! is split at its first NUL byte into the main part (query string or form body) and an
 //! auxiliary part (a header, or the query of a posted form), as the table below says.
-//! Any answer is fine; a panic, an abort or a hang is the failure.
+//! Any answer is fine; a panic, an abort or a hang is the failure. `@access` and `@refresh`
+//! anywhere in the input become a live access or refresh token of a new user of the default
+//! pool (see `common`), for the user pool's userInfo, revoke and refresh grant.
 #![no_main]
 
 mod common;
@@ -128,6 +130,26 @@ fn query(bytes: &[u8]) -> String {
     out
 }
 
+/// `bytes` with every `from` replaced by `to`.
+fn replace(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i..].starts_with(from) {
+            out.extend_from_slice(to);
+            i += from.len();
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn contains(bytes: &[u8], part: &[u8]) -> bool {
+    bytes.windows(part.len()).any(|w| w == part)
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, rest)) = data.split_first() else {
         return;
@@ -139,6 +161,18 @@ fuzz_target!(|data: &[u8]| {
     };
     let emu = &*common::EMU;
     emu.tick();
+    let mut main_part = main_part.to_vec();
+    let mut aux_part = aux_part.map(<[u8]>::to_vec);
+    let tokens: [&[u8]; 2] = [b"@access", b"@refresh"];
+    let holds =
+        |t: &[u8]| contains(&main_part, t) || aux_part.as_ref().is_some_and(|a| contains(a, t));
+    if tokens.iter().any(|t| holds(t)) {
+        for (placeholder, value) in emu.live(|p| holds(p.as_bytes())) {
+            main_part = replace(&main_part, placeholder.as_bytes(), value.as_bytes());
+            aux_part = aux_part.map(|a| replace(&a, placeholder.as_bytes(), value.as_bytes()));
+        }
+    }
+    let (main_part, aux_part) = (main_part.as_slice(), aux_part.as_deref());
     let mut uri = path.to_owned();
     if let Main::Query = main {
         uri = format!("{path}?{}", query(main_part));

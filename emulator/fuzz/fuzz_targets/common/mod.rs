@@ -7,10 +7,18 @@
 //! the next), and is reset every [`RESET_EVERY`] inputs through `/_emulator/reset`, so memory
 //! and the cost of each call stay bounded. A crash that needs earlier inputs' state may not
 //! replay alone; none so far did.
+//!
+//! Live values: what a fuzzer cannot forge (an access token, a refresh token, a sign-in
+//! session) is written as a placeholder (`@access`, `@refresh`, `@secret-block` for SRP's
+//! PASSWORD_VERIFIER, whose state is its SECRET_BLOCK, `@new-password-session` for
+//! NEW_PASSWORD_REQUIRED, `@user` for the username they belong to), and [`Emu::live`] makes
+//! real ones for the input: a new user of the default pool, signed in through the API.
 #![allow(dead_code, clippy::expect_used)]
 
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde_json::{Value, json};
 
 use axum::Router;
 use axum::body::Body;
@@ -35,7 +43,18 @@ pub struct Emu {
     pub idp: Router,
     control: Router,
     inputs: AtomicU64,
+    /// Numbers the users [`Emu::live`] creates.
+    live_users: AtomicU64,
 }
+
+/// The placeholders [`Emu::live`] replaces.
+pub const PLACEHOLDERS: [&str; 5] = [
+    "@access",
+    "@refresh",
+    "@secret-block",
+    "@new-password-session",
+    "@user",
+];
 
 /// The default config, bound to ephemeral ports but keeping its public URLs (nothing
 /// connects to the listeners; the URLs are what redirect URIs and issuers are checked
@@ -83,6 +102,7 @@ pub static EMU: LazyLock<Emu> = LazyLock::new(|| {
         idp,
         control,
         inputs: AtomicU64::new(0),
+        live_users: AtomicU64::new(0),
     }
 });
 
@@ -105,13 +125,120 @@ impl Emu {
     }
 
     /// Send a request to a router and read the whole response body. The status is returned;
-    /// any answer is fine, a panic is the failure.
+    /// any answer is fine, a panic is the failure. With `FUZZ_VERBOSE` set (replaying an
+    /// input), the request and the answer are printed.
     pub fn send(&self, app: &Router, req: Request<Body>) -> u16 {
+        static VERBOSE: LazyLock<bool> =
+            LazyLock::new(|| std::env::var_os("FUZZ_VERBOSE").is_some());
+        if *VERBOSE {
+            eprintln!("> {} {} {:?}", req.method(), req.uri(), req.headers());
+        }
         self.rt.block_on(async {
             let Ok(resp) = app.clone().oneshot(req).await;
             let status = resp.status().as_u16();
-            let _ = axum::body::to_bytes(resp.into_body(), usize::MAX).await;
+            let headers = resp.headers().clone();
+            let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await;
+            if *VERBOSE {
+                let text = body
+                    .as_deref()
+                    .map(String::from_utf8_lossy)
+                    .unwrap_or_default();
+                eprintln!("< {status} {headers:?}\n{text}");
+            }
             status
         })
+    }
+
+    /// Call a JSON API operation; its answer if it succeeded.
+    pub fn call(&self, op: &str, body: Value) -> Option<Value> {
+        let req = Request::post("/")
+            .header("content-type", "application/x-amz-json-1.1")
+            .header(
+                "x-amz-target",
+                format!("AWSCognitoIdentityProviderService.{op}"),
+            )
+            .body(Body::from(body.to_string()))
+            .ok()?;
+        self.rt.block_on(async {
+            let Ok(resp) = self.cognito.clone().oneshot(req).await;
+            if !resp.status().is_success() {
+                return None;
+            }
+            let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+                .await
+                .ok()?;
+            serde_json::from_slice(&bytes).ok()
+        })
+    }
+
+    /// Real values for the placeholders `wanted` says an input holds: a new user, then what
+    /// it takes to get each one. A value the current state cannot give (a policy or a client
+    /// an earlier input changed) is left out, and its placeholder stays as written.
+    pub fn live(&self, wanted: impl Fn(&str) -> bool) -> Vec<(&'static str, String)> {
+        let n = self.live_users.fetch_add(1, Ordering::Relaxed);
+        let user = format!("live{n}@example.com");
+        let mut out = vec![("@user", user.clone())];
+        let created = self.call(
+            "AdminCreateUser",
+            json!({"UserPoolId": POOL, "Username": user, "MessageAction": "SUPPRESS",
+                   "TemporaryPassword": "Temp0rary!1",
+                   "UserAttributes": [{"Name": "email", "Value": user},
+                                      {"Name": "email_verified", "Value": "true"}]}),
+        );
+        if created.is_none() {
+            return out;
+        }
+        let initiate = |flow: &str, params: Value| {
+            self.call(
+                "InitiateAuth",
+                json!({"ClientId": CLIENT, "AuthFlow": flow, "AuthParameters": params}),
+            )
+        };
+        if wanted("@new-password-session") {
+            let answer = initiate(
+                "USER_PASSWORD_AUTH",
+                json!({"USERNAME": user, "PASSWORD": "Temp0rary!1"}),
+            );
+            if let Some(s) = answer.as_ref().and_then(|a| a["Session"].as_str()) {
+                out.push(("@new-password-session", s.to_owned()));
+            }
+        }
+        if !["@access", "@refresh", "@secret-block"]
+            .iter()
+            .any(|p| wanted(p))
+        {
+            return out;
+        }
+        let permanent = self.call(
+            "AdminSetUserPassword",
+            json!({"UserPoolId": POOL, "Username": user, "Password": "Passw0rd!",
+                   "Permanent": true}),
+        );
+        if permanent.is_none() {
+            return out;
+        }
+        if wanted("@access") || wanted("@refresh") {
+            let answer = initiate(
+                "USER_PASSWORD_AUTH",
+                json!({"USERNAME": user, "PASSWORD": "Passw0rd!"}),
+            );
+            let result = answer.as_ref().map(|a| &a["AuthenticationResult"]);
+            for (placeholder, member) in [("@access", "AccessToken"), ("@refresh", "RefreshToken")]
+            {
+                if let Some(v) = result.and_then(|r| r[member].as_str()) {
+                    out.push((placeholder, v.to_owned()));
+                }
+            }
+        }
+        if wanted("@secret-block") {
+            let answer = initiate("USER_SRP_AUTH", json!({"USERNAME": user, "SRP_A": "02"}));
+            let block = answer
+                .as_ref()
+                .map(|a| &a["ChallengeParameters"]["SECRET_BLOCK"]);
+            if let Some(b) = block.and_then(Value::as_str) {
+                out.push(("@secret-block", b.to_owned()));
+            }
+        }
+        out
     }
 }
