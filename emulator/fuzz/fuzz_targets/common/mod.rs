@@ -15,8 +15,8 @@
 //! real ones for the input: a new user of the default pool, signed in through the API.
 #![allow(dead_code, clippy::expect_used)]
 
-use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{LazyLock, Mutex};
 
 use serde_json::{Value, json};
 
@@ -45,7 +45,24 @@ pub struct Emu {
     inputs: AtomicU64,
     /// Numbers the users [`Emu::live`] creates.
     live_users: AtomicU64,
+    /// The shared live user and how many inputs it served. A `std::sync::Mutex`: never held
+    /// across an `.await`.
+    live: Mutex<Option<(Bundle, u32)>>,
 }
+
+/// A live user of the default pool, signed in.
+#[derive(Clone)]
+struct Bundle {
+    user: String,
+    access: Option<String>,
+    refresh: Option<String>,
+}
+
+/// Inputs one live user and its tokens serve (an input may revoke the tokens, or delete or
+/// disable the user: the harm lasts at most this many inputs).
+const LIVE_REUSE: u32 = 64;
+const TEMPORARY: &str = "Temp0rary!1";
+const PASSWORD: &str = "Passw0rd!";
 
 /// The placeholders [`Emu::live`] replaces.
 pub const PLACEHOLDERS: [&str; 5] = [
@@ -103,6 +120,7 @@ pub static EMU: LazyLock<Emu> = LazyLock::new(|| {
         control,
         inputs: AtomicU64::new(0),
         live_users: AtomicU64::new(0),
+        live: Mutex::new(None),
     }
 });
 
@@ -121,6 +139,7 @@ impl Emu {
                 matches!(status, Ok(s) if s.is_success()),
                 "reset failed: {status:?}"
             );
+            *self.live.lock().unwrap_or_else(|p| p.into_inner()) = None;
         }
     }
 
@@ -171,72 +190,97 @@ impl Emu {
         })
     }
 
-    /// Real values for the placeholders `wanted` says an input holds: a new user, then what
-    /// it takes to get each one. A value the current state cannot give (a policy or a client
-    /// an earlier input changed) is left out, and its placeholder stays as written.
-    pub fn live(&self, wanted: impl Fn(&str) -> bool) -> Vec<(&'static str, String)> {
+    /// A new user of the default pool, on its temporary password or a permanent one.
+    fn new_user(&self, permanent: bool) -> Option<String> {
         let n = self.live_users.fetch_add(1, Ordering::Relaxed);
         let user = format!("live{n}@example.com");
-        let mut out = vec![("@user", user.clone())];
-        let created = self.call(
+        self.call(
             "AdminCreateUser",
             json!({"UserPoolId": POOL, "Username": user, "MessageAction": "SUPPRESS",
-                   "TemporaryPassword": "Temp0rary!1",
+                   "TemporaryPassword": TEMPORARY,
                    "UserAttributes": [{"Name": "email", "Value": user},
                                       {"Name": "email_verified", "Value": "true"}]}),
-        );
-        if created.is_none() {
-            return out;
-        }
-        let initiate = |flow: &str, params: Value| {
+        )?;
+        if permanent {
             self.call(
-                "InitiateAuth",
-                json!({"ClientId": CLIENT, "AuthFlow": flow, "AuthParameters": params}),
-            )
+                "AdminSetUserPassword",
+                json!({"UserPoolId": POOL, "Username": user, "Password": PASSWORD,
+                       "Permanent": true}),
+            )?;
+        }
+        Some(user)
+    }
+
+    fn initiate(&self, flow: &str, params: Value) -> Option<Value> {
+        self.call(
+            "InitiateAuth",
+            json!({"ClientId": CLIENT, "AuthFlow": flow, "AuthParameters": params}),
+        )
+    }
+
+    /// The shared live user and its tokens, made again every [`LIVE_REUSE`] inputs.
+    fn bundle(&self) -> Option<Bundle> {
+        let mut cache = self.live.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((b, uses)) = cache.as_mut().filter(|(_, uses)| *uses < LIVE_REUSE) {
+            *uses += 1;
+            return Some(b.clone());
+        }
+        *cache = None;
+        let user = self.new_user(true)?;
+        let answer = self.initiate(
+            "USER_PASSWORD_AUTH",
+            json!({"USERNAME": user, "PASSWORD": PASSWORD}),
+        );
+        let result = answer.as_ref().map(|a| &a["AuthenticationResult"]);
+        let token = |member: &str| result.and_then(|r| r[member].as_str()).map(str::to_owned);
+        let b = Bundle {
+            access: token("AccessToken"),
+            refresh: token("RefreshToken"),
+            user,
         };
-        if wanted("@new-password-session") {
-            let answer = initiate(
+        *cache = Some((b.clone(), 1));
+        Some(b)
+    }
+
+    /// Real values for the placeholders `wanted` says an input holds. Tokens belong to a user
+    /// shared by [`LIVE_REUSE`] inputs (signing a user in per input cost more than the
+    /// input); single-use values are made for each input: the SECRET_BLOCK of an SRP
+    /// sign-in of that user, and a NEW_PASSWORD_REQUIRED session of a user of its own
+    /// (`@user` is then that user). A value the current state cannot give (a policy or a
+    /// client an earlier input changed) is left out, and its placeholder stays as written.
+    pub fn live(&self, wanted: impl Fn(&str) -> bool) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if wanted("@new-password-session")
+            && let Some(user) = self.new_user(false)
+        {
+            let answer = self.initiate(
                 "USER_PASSWORD_AUTH",
-                json!({"USERNAME": user, "PASSWORD": "Temp0rary!1"}),
+                json!({"USERNAME": user, "PASSWORD": TEMPORARY}),
             );
             if let Some(s) = answer.as_ref().and_then(|a| a["Session"].as_str()) {
                 out.push(("@new-password-session", s.to_owned()));
             }
+            out.push(("@user", user));
         }
-        if !["@access", "@refresh", "@secret-block"]
-            .iter()
-            .any(|p| wanted(p))
-        {
+        let shared = ["@access", "@refresh", "@secret-block", "@user"];
+        if !shared.iter().any(|p| wanted(p)) {
             return out;
         }
-        let permanent = self.call(
-            "AdminSetUserPassword",
-            json!({"UserPoolId": POOL, "Username": user, "Password": "Passw0rd!",
-                   "Permanent": true}),
-        );
-        if permanent.is_none() {
+        let Some(b) = self.bundle() else {
             return out;
+        };
+        if !out.iter().any(|(p, _)| *p == "@user") {
+            out.push(("@user", b.user.clone()));
         }
-        if wanted("@access") || wanted("@refresh") {
-            let answer = initiate(
-                "USER_PASSWORD_AUTH",
-                json!({"USERNAME": user, "PASSWORD": "Passw0rd!"}),
-            );
-            let result = answer.as_ref().map(|a| &a["AuthenticationResult"]);
-            for (placeholder, member) in [("@access", "AccessToken"), ("@refresh", "RefreshToken")]
-            {
-                if let Some(v) = result.and_then(|r| r[member].as_str()) {
-                    out.push((placeholder, v.to_owned()));
-                }
-            }
-        }
+        out.extend(b.access.map(|v| ("@access", v)));
+        out.extend(b.refresh.map(|v| ("@refresh", v)));
         if wanted("@secret-block") {
-            let answer = initiate("USER_SRP_AUTH", json!({"USERNAME": user, "SRP_A": "02"}));
+            let answer = self.initiate("USER_SRP_AUTH", json!({"USERNAME": b.user, "SRP_A": "02"}));
             let block = answer
                 .as_ref()
                 .map(|a| &a["ChallengeParameters"]["SECRET_BLOCK"]);
-            if let Some(b) = block.and_then(Value::as_str) {
-                out.push(("@secret-block", b.to_owned()));
+            if let Some(v) = block.and_then(Value::as_str) {
+                out.push(("@secret-block", v.to_owned()));
             }
         }
         out
