@@ -30,7 +30,7 @@ pub struct Scenario {
     pub steps: Vec<Step>,
     #[serde(default)]
     pub expect: Expect,
-    /// The file it came from (set by [`Scenario::load`]).
+    /// The file it came from (set by [`Scenario::parse`]).
     #[serde(skip)]
     pub path: PathBuf,
 }
@@ -189,11 +189,17 @@ impl Scenario {
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        Self::parse(&text, path)
+    }
+
+    /// Parse and check a scenario's text; `origin` is the file it came from (relative paths
+    /// in it are resolved from there, and errors name it).
+    pub fn parse(text: &str, origin: &Path) -> anyhow::Result<Self> {
         let mut s: Scenario =
-            toml::from_str(&text).with_context(|| format!("in {}", path.display()))?;
-        s.path = path.to_owned();
+            toml::from_str(text).with_context(|| format!("in {}", origin.display()))?;
+        s.path = origin.to_owned();
         s.check()
-            .with_context(|| format!("in {}", path.display()))?;
+            .with_context(|| format!("in {}", origin.display()))?;
         Ok(s)
     }
 
@@ -266,9 +272,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> anyhow::Result<Scenario> {
-        let s: Scenario = toml::from_str(text)?;
-        s.check()?;
-        Ok(s)
+        Scenario::parse(text, Path::new("test.toml"))
     }
 
     const BASE: &str = "name = \"n\"\ndescription = \"d\"\n[actors.a]\nemail = \"a@example.com\"\n\
