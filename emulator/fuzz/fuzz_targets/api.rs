@@ -1,8 +1,9 @@
 //! Fuzzes the JSON API: the first byte picks the operation (an index into `Operation::ALL`),
 //! the rest is the request body, sent as `POST /` with that operation's `X-Amz-Target` to the
 //! in-process emulator. The whole path runs: body decoding, the operation's input type, its
-//! validation and the operation itself against the store. Any answer is fine; a panic, an
-//! abort or a hang is the failure.
+//! validation and the operation itself against the store. A panic, an abort or a hang is a
+//! failure, and so is an answer out of the wire contract: success is a JSON object, a refusal
+//! a 4xx with a JSON `__type` and a non-empty `message` (no input may cause an internal error).
 //!
 //! Strings that are exactly a placeholder of `common` (`@access`, `@refresh`,
 //! `@secret-block`, `@new-password-session`, `@user`) are replaced by live values made for
@@ -105,5 +106,25 @@ fuzz_target!(|data: &[u8]| {
     else {
         return;
     };
-    emu.send(&emu.cognito, req);
+    let (status, body) = emu.send(&emu.cognito, req);
+    let answer: Option<Value> = serde_json::from_slice(&body).ok();
+    if status == 200 {
+        assert!(
+            matches!(answer, Some(Value::Object(_))),
+            "200 without a JSON object"
+        );
+    } else {
+        assert!(
+            (400..500).contains(&status),
+            "{} answered {status}",
+            op.name()
+        );
+        let refusal = answer.as_ref().filter(|a| a["__type"].is_string());
+        let message = refusal.and_then(|a| a["message"].as_str());
+        assert!(
+            message.is_some_and(|m| !m.is_empty()),
+            "{} refused without a message",
+            op.name()
+        );
+    }
 });

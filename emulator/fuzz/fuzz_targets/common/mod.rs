@@ -143,10 +143,9 @@ impl Emu {
         }
     }
 
-    /// Send a request to a router and read the whole response body. The status is returned;
-    /// any answer is fine, a panic is the failure. With `FUZZ_VERBOSE` set (replaying an
-    /// input), the request and the answer are printed.
-    pub fn send(&self, app: &Router, req: Request<Body>) -> u16 {
+    /// Send a request to a router and read the whole response: its status and body. With
+    /// `FUZZ_VERBOSE` set (replaying an input), the request and the answer are printed.
+    pub fn send(&self, app: &Router, req: Request<Body>) -> (u16, Vec<u8>) {
         static VERBOSE: LazyLock<bool> =
             LazyLock::new(|| std::env::var_os("FUZZ_VERBOSE").is_some());
         if *VERBOSE {
@@ -157,14 +156,11 @@ impl Emu {
             let status = resp.status().as_u16();
             let headers = resp.headers().clone();
             let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await;
+            let body = body.map(|b| b.to_vec()).unwrap_or_default();
             if *VERBOSE {
-                let text = body
-                    .as_deref()
-                    .map(String::from_utf8_lossy)
-                    .unwrap_or_default();
-                eprintln!("< {status} {headers:?}\n{text}");
+                eprintln!("< {status} {headers:?}\n{}", String::from_utf8_lossy(&body));
             }
-            status
+            (status, body)
         })
     }
 
