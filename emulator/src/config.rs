@@ -35,6 +35,9 @@ pub struct Config {
     /// after a restart. Off by default; ignored with `--ephemeral`.
     #[serde(default)]
     pub journal_persist: bool,
+    /// HTTPS mode (`--tls`): both listeners serve HTTPS with a certificate from a local CA.
+    #[serde(default)]
+    pub tls: TlsConfig,
     pub cognito: CognitoConfig,
     /// The passwordless IdP (a second listener); absent: no IdP.
     #[serde(default)]
@@ -43,6 +46,20 @@ pub struct Config {
     /// targets: `node:<handler.js>`, `http://<RIE base URL>`, `builtin:link_by_email`.
     #[serde(default)]
     pub lambda_functions: std::collections::BTreeMap<String, String>,
+}
+
+/// The `[tls]` section.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// Serve both listeners over HTTPS. The CA is created once in the data directory
+    /// (`tls/ca.pem`; `emulator ca` prints it), or per run with `--ephemeral`.
+    #[serde(default)]
+    pub enabled: bool,
+    /// Names the certificate covers besides `localhost`, `idp.localhost`, `*.localhost`,
+    /// `127.0.0.1`, `::1` and the hosts of the public URLs.
+    #[serde(default)]
+    pub names: Vec<String>,
 }
 
 fn default_region() -> String {
@@ -66,8 +83,25 @@ pub struct CognitoConfig {
     /// The origin clients use; defaults to `http://localhost:<port>`.
     #[serde(default)]
     pub public_url: Option<String>,
+    /// The `iss` of tokens of pools that do not choose (pools made through the API included).
+    #[serde(default)]
+    pub issuer: IssuerStyle,
     #[serde(default)]
     pub pools: Vec<PoolConfig>,
+}
+
+/// Whose name a pool's tokens carry in `iss`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IssuerStyle {
+    /// The emulator's own origin, `http://localhost:9229/<pool>`, where discovery and the
+    /// JWKS are served: what OIDC clients that discover the issuer expect.
+    #[default]
+    Emulator,
+    /// Production's form, `https://cognito-idp.<region>.amazonaws.com/<pool>`: what verifiers
+    /// that derive the issuer from the pool id expect (aws-jwt-verify's `CognitoJwtVerifier`).
+    /// Discovery (which names this issuer) and the JWKS are still served by the emulator.
+    Aws,
 }
 
 fn default_cognito_bind() -> SocketAddr {
@@ -109,6 +143,9 @@ pub struct PoolConfig {
     /// Passkeys in the pool (`WebAuthnConfiguration`).
     #[serde(default)]
     pub webauthn: Option<WebAuthnConfig>,
+    /// The `iss` of this pool's tokens (default: `[cognito] issuer`).
+    #[serde(default)]
+    pub issuer: Option<IssuerStyle>,
 }
 
 /// A pool's passkey settings, as SetUserPoolMfaConfig takes them.
@@ -214,12 +251,14 @@ impl Config {
                 journal_capacity: default_journal_capacity(),
                 journal_max_bytes: default_journal_max_bytes(),
                 journal_persist: false,
+                tls: TlsConfig::default(),
                 trigger_timeout_ms: None,
                 idp: None,
                 lambda_functions: Default::default(),
                 cognito: CognitoConfig {
                     bind: default_cognito_bind(),
                     public_url: None,
+                    issuer: IssuerStyle::default(),
                     pools: Vec::new(),
                 },
             },
@@ -260,6 +299,54 @@ impl Config {
             }
         }
         self
+    }
+}
+
+impl Config {
+    /// HTTPS mode: the emulator's own public URLs move from `http://` to `https://`, and
+    /// (as with moved ports) the IdP apps' redirect URIs on the Cognito origin and the pools'
+    /// IdP endpoints on the IdP origin follow them (`idp::listener::bind`).
+    pub fn use_https(&mut self) {
+        self.tls.enabled = true;
+        let cognito_from = self.cognito.public_url.clone();
+        self.cognito.public_url = self.cognito.public_url.take().map(https);
+        if let Some(idp) = &mut self.idp {
+            let idp_from = idp.public_url.clone();
+            idp.public_url = idp.public_url.take().map(https);
+            if idp.rebase_from.is_none()
+                && let (Some(c), Some(i)) = (cognito_from, idp_from)
+            {
+                idp.rebase_from = Some((c, i));
+            }
+        }
+    }
+
+    /// `http` or `https`, as the listeners serve.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.enabled { "https" } else { "http" }
+    }
+}
+
+/// A listener's public URL: the configured one (a port of 0 there meaning the bound port), or
+/// `scheme://host:port` on the bound port.
+pub fn public_url(configured: Option<&str>, scheme: &str, host: &str, port: u16) -> String {
+    let Some(configured) = configured else {
+        return format!("{scheme}://{host}:{port}");
+    };
+    let configured = configured.trim_end_matches('/');
+    match url::Url::parse(configured) {
+        Ok(mut u) if u.port() == Some(0) => {
+            let _ = u.set_port(Some(port));
+            u.as_str().trim_end_matches('/').to_owned()
+        }
+        _ => configured.to_owned(),
+    }
+}
+
+fn https(url: String) -> String {
+    match url.strip_prefix("http://") {
+        Some(rest) => format!("https://{rest}"),
+        None => url,
     }
 }
 

@@ -16,6 +16,7 @@ pub mod redact;
 mod seed;
 pub mod server;
 pub mod store;
+pub mod tls;
 
 pub use config::Config;
 pub use emulator_webauthn as webauthn;

@@ -33,6 +33,10 @@ struct Cli {
     /// Address for the IdP listener (overrides the config; port 0 picks a free one).
     #[arg(long)]
     idp_bind: Option<std::net::SocketAddr>,
+    /// Serve both listeners over HTTPS, with a certificate from a local CA kept in the data
+    /// directory (`emulator ca` prints it).
+    #[arg(long)]
+    tls: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -41,6 +45,9 @@ struct Cli {
 enum Command {
     /// Check a config file and exit.
     CheckConfig,
+    /// Print the HTTPS mode's CA certificate (its path, then its PEM), creating the CA in the
+    /// data directory if it does not exist yet.
+    Ca,
     /// WebAuthn tools: `webauthn verify registration|authentication`.
     Webauthn(Box<emulator::webauthn::cli::WebauthnArgs>),
 }
@@ -57,7 +64,34 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     if let Some(seed) = cli.seed {
         config.seed = Some(seed);
     }
+    if cli.tls {
+        config.tls.enabled = true;
+    }
     Ok(config.with_binds(cli.bind, cli.idp_bind))
+}
+
+fn data_dir(cli: &Cli) -> PathBuf {
+    cli.data_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(".emulator-data"))
+}
+
+/// `emulator ca`: the CA's path on one line (for `NODE_EXTRA_CA_CERTS=$(emulator ca | head -1)`),
+/// then its PEM.
+fn print_ca(cli: &Cli) -> anyhow::Result<()> {
+    if cli.ephemeral {
+        anyhow::bail!("an --ephemeral emulator makes a new CA each start; use a data directory");
+    }
+    let dir = data_dir(cli).join("tls");
+    let now = emulator::clock::Clock::now_secs(&emulator::clock::SystemClock);
+    let ca = emulator::tls::Authority::load_or_create(&dir, now)?;
+    let path = ca.cert_path().unwrap_or_else(|| dir.join("ca.pem"));
+    let path = std::fs::canonicalize(&path).unwrap_or(path);
+    say(&[
+        path.display().to_string(),
+        ca.cert_pem().trim_end().to_owned(),
+    ]);
+    Ok(())
 }
 
 async fn serve(cli: Cli) -> anyhow::Result<()> {
@@ -65,11 +99,7 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
     let storage = if cli.ephemeral {
         Storage::Ephemeral
     } else {
-        Storage::Dir(
-            cli.data_dir
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(".emulator-data")),
-        )
+        Storage::Dir(data_dir(&cli))
     };
     let pools: Vec<String> = config.cognito.pools.iter().map(|p| p.id.clone()).collect();
     let options = Options {
@@ -95,6 +125,12 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
             config.settings.rp.config().rp_id
         ));
         lines.push(format!("  users: {idp}/_emulator/idp/users"));
+    }
+    if let Some(ca) = &running.tls {
+        lines.push(match ca.cert_path() {
+            Some(path) => format!("HTTPS CA               {}", path.display()),
+            None => "HTTPS CA               in memory (this run only)".to_owned(),
+        });
     }
     lines.push(match storage {
         Storage::Ephemeral => "State                  in memory".to_owned(),
@@ -144,6 +180,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Some(Command::CheckConfig) => load_config(&cli).map(|_| println!("config ok")),
+        Some(Command::Ca) => print_ca(&cli),
         Some(Command::Webauthn(args)) => {
             return match emulator::webauthn::cli::run(args, &mut std::io::stdout()) {
                 Ok(true) => ExitCode::SUCCESS,

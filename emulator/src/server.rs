@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::journal::{EventKind, Journal, Service};
 use crate::outbox::Outbox;
 use crate::store::Store;
+use crate::tls::{Authority, Listening};
 
 /// Where state lives.
 #[derive(Debug, Clone)]
@@ -30,6 +31,9 @@ pub enum Storage {
 pub struct Options {
     pub storage: Storage,
     pub clock: Arc<dyn Clock>,
+    /// In HTTPS mode, the CA to issue the listeners' certificate from (the harness shares one
+    /// across the emulators of a run); otherwise the data directory's, or a new one in memory.
+    pub tls_authority: Option<Authority>,
 }
 
 impl Default for Options {
@@ -37,6 +41,7 @@ impl Default for Options {
         Self {
             storage: Storage::Ephemeral,
             clock: Arc::new(SystemClock),
+            tls_authority: None,
         }
     }
 }
@@ -53,6 +58,8 @@ pub struct Running {
     /// The IdP origin browsers use, e.g. `http://idp.localhost:9230`.
     pub idp_url: Option<String>,
     pub idp: Option<crate::idp::Idp>,
+    /// The CA behind the listeners' certificate, in HTTPS mode.
+    pub tls: Option<Authority>,
     idp_server: Option<crate::idp::listener::Server>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
@@ -95,6 +102,39 @@ fn entropy(seed: Option<u64>, storage: &Storage, store: &Store) -> anyhow::Resul
     Ok(Entropy::seeded_stream(seed, stream))
 }
 
+/// HTTPS mode's pieces: the CA, the listeners' config, the outbound calls' config.
+struct TlsSetup {
+    authority: Authority,
+    server: Arc<tokio_rustls::rustls::ServerConfig>,
+    outbound: crate::tls::Outbound,
+}
+
+/// In HTTPS mode: the CA (given, the data directory's, or a new one), and a leaf for the
+/// default names, the public URLs' hosts and the config's names. Validity is real time (the
+/// clients checking it live in real time), so the system clock, not the injected one.
+fn tls_setup(
+    config: &Config,
+    options: &Options,
+    urls: [Option<&String>; 2],
+) -> anyhow::Result<Option<TlsSetup>> {
+    if !config.tls.enabled {
+        return Ok(None);
+    }
+    let now = SystemClock.now_secs();
+    let authority = match (&options.tls_authority, &options.storage) {
+        (Some(ca), _) => ca.clone(),
+        (None, Storage::Dir(dir)) => Authority::load_or_create(&dir.join("tls"), now)?,
+        (None, Storage::Ephemeral) => Authority::generate(now)?,
+    };
+    let urls: Vec<&str> = urls.into_iter().flatten().map(String::as_str).collect();
+    let leaf = authority.issue(&crate::tls::names(&urls, &config.tls.names), now)?;
+    Ok(Some(TlsSetup {
+        server: crate::tls::server_config(leaf)?,
+        outbound: crate::tls::Outbound::new(&authority)?,
+        authority,
+    }))
+}
+
 /// Start with the given config on its configured addresses.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
     start_with(config, Options::default()).await
@@ -113,16 +153,25 @@ pub async fn start_with(mut config: Config, options: Options) -> anyhow::Result<
     crate::cognito::triggers::check_config(&config)
         .map_err(|e| anyhow::anyhow!("invalid trigger config: {e}"))?;
     let entropy = entropy(config.seed, &options.storage, &store)?;
+    if config.tls.enabled {
+        config.use_https();
+    }
     let listener = TcpListener::bind(config.cognito.bind)
         .await
         .with_context(|| format!("binding the Cognito listener to {}", config.cognito.bind))?;
     let addr = listener.local_addr()?;
-    let url = config
-        .cognito
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://localhost:{}", addr.port()));
+    let url = crate::config::public_url(
+        config.cognito.public_url.as_deref(),
+        config.scheme(),
+        "localhost",
+        addr.port(),
+    );
     let idp_bound = crate::idp::listener::bind(&mut config, &url).await?;
+    let tls = tls_setup(
+        &config,
+        &options,
+        [Some(&url), idp_bound.as_ref().map(|b| &b.url)],
+    )?;
     let mut journal = Journal::new(options.clock.clone(), config.journal_capacity)
         .with_max_bytes(config.journal_max_bytes);
     if let (true, Storage::Dir(dir)) = (config.journal_persist, &options.storage) {
@@ -145,7 +194,17 @@ pub async fn start_with(mut config: Config, options: Options) -> anyhow::Result<
             config
                 .trigger_timeout_ms
                 .map(std::time::Duration::from_millis),
+            tls.as_ref().map(|t| &t.outbound),
         )),
+        issuers: Arc::new(crate::cognito::Issuers {
+            default: config.cognito.issuer,
+            pools: config
+                .cognito
+                .pools
+                .iter()
+                .filter_map(|p| Some((p.id.clone(), p.issuer?)))
+                .collect(),
+        }),
     };
     crate::seed::apply(&cognito, &config)
         .map_err(|e| anyhow::anyhow!("applying the config: {e}"))?;
@@ -172,20 +231,19 @@ pub async fn start_with(mut config: Config, options: Options) -> anyhow::Result<
         (Some(bound), Some(state)) => {
             let app =
                 crate::idp::http::router(state.clone()).merge(crate::control::router(control));
-            let server = crate::idp::listener::Server::spawn(bound.listener, app);
+            let listening = Listening::new(bound.listener, tls.as_ref().map(|t| &t.server));
+            let server = crate::idp::listener::Server::spawn(listening, app);
             (Some(bound.addr), Some(bound.url), Some(server))
         }
         _ => (None, None, None),
     };
     let (tx, rx) = oneshot::channel::<()>();
+    let listening = Listening::new(listener, tls.as_ref().map(|t| &t.server));
     let task = tokio::spawn(async move {
         let shutdown = async {
             let _ = rx.await;
         };
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
+        if let Err(e) = crate::tls::serve(listening, app, shutdown).await {
             eprintln!("emulator: server error: {e}");
         }
     });
@@ -197,6 +255,7 @@ pub async fn start_with(mut config: Config, options: Options) -> anyhow::Result<
         idp_url,
         idp,
         idp_server,
+        tls: tls.map(|t| t.authority),
         shutdown: Some(tx),
         task,
     })

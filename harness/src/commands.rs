@@ -9,7 +9,7 @@ use clap::Args;
 
 use crate::cli::{DeviceArgs, Preset};
 use crate::driver::Driver;
-use crate::driver::{DriverKind, Target};
+use crate::driver::{DriverKind, Drivers, RunTls, Target};
 use crate::runner::{self, Emulator};
 use crate::scenario::{Actor, NextStep, Scenario, Step};
 
@@ -22,6 +22,26 @@ pub struct EmulatorArgs {
     /// The running emulator's IdP origin (with --url).
     #[arg(long, default_value = "http://idp.localhost:9230")]
     pub idp_url: String,
+    /// HTTPS: the emulators the harness starts serve HTTPS with one CA for the run, trusted by
+    /// the harness's clients and Chromium. With --url, give the emulator's CA with --ca.
+    #[arg(long)]
+    pub tls: bool,
+    /// The CA certificate an emulator given by --url serves under (`emulator ca` prints its
+    /// path); implies --tls.
+    #[arg(long, requires = "url")]
+    pub ca: Option<PathBuf>,
+}
+
+impl EmulatorArgs {
+    /// The run's HTTPS settings, if any.
+    fn tls(&self) -> anyhow::Result<Option<RunTls>> {
+        match (&self.ca, self.tls, &self.url) {
+            (Some(path), _, _) => Ok(Some(RunTls::from_file(path)?)),
+            (None, true, Some(_)) => bail!("--tls with --url needs the emulator's CA: --ca FILE"),
+            (None, true, None) => Ok(Some(RunTls::new_ca()?)),
+            (None, false, _) => Ok(None),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -116,10 +136,12 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             _ => {}
         }
     };
+    let tls = args.emulator.tls()?;
     // An interrupt drops the run: the emulators, chromedriver and Chromium go with it.
     let outcomes = runtime()?.block_on(async {
+        let drivers = Drivers::start_with(args.driver, tls).await?;
         tokio::select! {
-            r = runner::run_all(&scenarios, &emulator, args.driver, jobs, progress) => r,
+            r = runner::run_all(&scenarios, &emulator, drivers, jobs, progress) => r,
             signal = interrupted() => bail!("interrupted by {signal}: stopped every process the run started"),
         }
     })?;
@@ -168,22 +190,31 @@ pub fn login(args: &LoginArgs, out: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 async fn login_async(args: &LoginArgs) -> anyhow::Result<serde_json::Value> {
+    let tls = args.emulator.tls()?;
+    let trust = tls.as_ref().map(|t| t.trust.clone());
     let (running, target) = match &args.emulator.url {
         Some(url) => {
             let target = Target {
                 cognito_url: url.trim_end_matches('/').to_owned(),
                 idp_url: args.emulator.idp_url.trim_end_matches('/').to_owned(),
                 clock: None,
+                trust,
             };
             (None, target)
         }
         None => {
-            let config = emulator::Config::default_config().with_ephemeral_ports();
-            let running = emulator::start(config).await?;
+            let mut config = emulator::Config::default_config().with_ephemeral_ports();
+            config.tls.enabled = tls.is_some();
+            let options = emulator::Options {
+                tls_authority: tls.and_then(|t| t.authority),
+                ..emulator::Options::default()
+            };
+            let running = emulator::start_with(config, options).await?;
             let target = Target {
                 cognito_url: running.cognito_url.clone(),
                 idp_url: running.idp_url.clone().context("no IdP")?,
                 clock: None,
+                trust,
             };
             (Some(running), target)
         }

@@ -11,7 +11,7 @@ use anyhow::{Context as _, bail, ensure};
 use emulator::clock::ManualClock;
 use serde_json::Value;
 
-use crate::driver::{Driver, DriverKind, Drivers, Target};
+use crate::driver::{Driver, DriverKind, Drivers, RunTls, Target};
 use crate::scenario::Scenario;
 use crate::transcript::Transcript;
 
@@ -81,11 +81,10 @@ pub async fn run(
 pub async fn run_all(
     scenarios: &[Scenario],
     emulator: &Emulator,
-    driver: DriverKind,
+    drivers: Drivers,
     jobs: usize,
     mut done: impl FnMut(&Outcome),
 ) -> anyhow::Result<Vec<Outcome>> {
-    let drivers = Drivers::start(driver).await?;
     let jobs = match emulator {
         Emulator::Url { .. } => 1,
         _ => jobs.max(1),
@@ -131,14 +130,17 @@ pub async fn run_with(
     let started = Instant::now();
     let (running, target) = match emulator {
         Emulator::Spawn => {
-            let (r, t) = spawn(scenario, emulator::Config::default_config()).await?;
+            let config = emulator::Config::default_config();
+            let (r, t) = spawn(scenario, config, drivers.tls.as_deref()).await?;
             (Some(r), t)
         }
         Emulator::SpawnWith(config) => {
-            let (r, t) = spawn(scenario, (**config).clone()).await?;
+            let (r, t) = spawn(scenario, (**config).clone(), drivers.tls.as_deref()).await?;
             (Some(r), t)
         }
-        Emulator::Url { cognito, idp } => (None, remote(scenario, cognito, idp).await?),
+        Emulator::Url { cognito, idp } => {
+            (None, remote(scenario, cognito, idp, drivers.trust()).await?)
+        }
     };
     let result = drive(scenario, target, drivers).await;
     if let Some(r) = running {
@@ -169,9 +171,11 @@ pub async fn run_with(
 async fn spawn(
     scenario: &Scenario,
     config: emulator::Config,
+    tls: Option<&RunTls>,
 ) -> anyhow::Result<(emulator::Running, Target)> {
     let mut config = config.with_ephemeral_ports();
     config.seed = Some(scenario.seed);
+    config.tls.enabled |= tls.is_some();
     if let Some(path) = scenario.lambda_path() {
         ensure!(path.is_file(), "no Lambda handler at {}", path.display());
         let pool = config
@@ -188,6 +192,7 @@ async fn spawn(
     let options = emulator::Options {
         clock: clock.clone(),
         storage: emulator::Storage::Ephemeral,
+        tls_authority: tls.and_then(|t| t.authority.clone()),
     };
     let running = emulator::start_with(config, options).await?;
     let target = Target {
@@ -197,15 +202,22 @@ async fn spawn(
             .clone()
             .context("the default config has an IdP")?,
         clock: Some(clock),
+        trust: tls.map(|t| t.trust.clone()),
     };
     Ok((running, target))
 }
 
-async fn remote(scenario: &Scenario, cognito: &str, idp: &str) -> anyhow::Result<Target> {
+async fn remote(
+    scenario: &Scenario,
+    cognito: &str,
+    idp: &str,
+    trust: Option<crate::driver::Trust>,
+) -> anyhow::Result<Target> {
     if scenario.preconditions.pre_sign_up_lambda.is_some() {
         bail!("a scenario with a Lambda needs the emulator the harness starts (no --url)");
     }
-    let resp = reqwest::Client::new()
+    let resp = crate::driver::client_builder(trust.as_ref())
+        .build()?
         .post(format!("{}/_emulator/reset", cognito.trim_end_matches('/')))
         .send()
         .await
@@ -215,6 +227,7 @@ async fn remote(scenario: &Scenario, cognito: &str, idp: &str) -> anyhow::Result
         cognito_url: cognito.trim_end_matches('/').to_owned(),
         idp_url: idp.trim_end_matches('/').to_owned(),
         clock: None,
+        trust,
     })
 }
 

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use harness::driver::DriverKind;
+use harness::driver::{DriverKind, Drivers, RunTls};
 use harness::runner::{self, Emulator, Outcome};
 use harness::scenario::Scenario;
 
@@ -112,16 +112,18 @@ fn committed(scenario: &Scenario) -> String {
 
 /// Runs every scenario `jobs` at a time and compares each transcript with the serial one.
 fn run_all_as_committed(driver: DriverKind, jobs: usize) {
+    run_all_as_committed_over(driver, jobs, None);
+}
+
+/// As `run_all_as_committed`, over HTTPS when `tls` is given.
+fn run_all_as_committed_over(driver: DriverKind, jobs: usize, tls: Option<RunTls>) {
     let scenarios = all_scenarios();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let outcomes = rt
-        .block_on(runner::run_all(
-            &scenarios,
-            &Emulator::Spawn,
-            driver,
-            jobs,
-            |_| {},
-        ))
+        .block_on(async {
+            let drivers = Drivers::start_with(driver, tls).await?;
+            runner::run_all(&scenarios, &Emulator::Spawn, drivers, jobs, |_| {}).await
+        })
         .unwrap();
     assert_eq!(outcomes.len(), scenarios.len());
     for (s, o) in scenarios.iter().zip(&outcomes) {
@@ -160,4 +162,13 @@ fn a_parallel_run_gives_the_serial_transcripts() {
 fn scenarios_in_chromium_give_the_http_drivers_transcripts() {
     run_all_as_committed(DriverKind::Browser, 1);
     run_all_as_committed(DriverKind::Browser, 2);
+}
+
+/// HTTPS mode: every scenario with emulators serving HTTPS under one CA for the run, through
+/// the http driver (trusting only that CA) and through Chromium (trusting it by its key),
+/// gives the same transcripts as over plain HTTP.
+#[test]
+fn scenarios_over_https_give_the_same_transcripts() {
+    run_all_as_committed_over(DriverKind::Http, 4, Some(RunTls::new_ca().unwrap()));
+    run_all_as_committed_over(DriverKind::Browser, 2, Some(RunTls::new_ca().unwrap()));
 }

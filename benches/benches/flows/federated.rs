@@ -122,6 +122,7 @@ impl Federation {
             cognito_url: running.cognito_url.clone(),
             idp_url: running.idp_url.clone().expect("idp"),
             clock: None,
+            trust: None,
         };
         let next = AtomicU64::new(1);
         Self {

@@ -51,6 +51,7 @@ fn spawn(dir: &std::path::Path, ports: (u16, u16)) -> (Child, Target) {
         cognito_url: cognito.to_owned(),
         idp_url: idp.to_owned(),
         clock: None,
+        trust: None,
     };
     (child, target)
 }

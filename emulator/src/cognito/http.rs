@@ -175,7 +175,7 @@ async fn discovery_get(State(cx): State<Cognito>, Path(pool_id): Path<String>) -
         "userinfo_endpoint": format!("{}/oauth2/userInfo", cx.base_url),
         "revocation_endpoint": format!("{}/oauth2/revoke", cx.base_url),
         "end_session_endpoint": format!("{}/logout", cx.base_url),
-        "jwks_uri": format!("{iss}/.well-known/jwks.json"),
+        "jwks_uri": format!("{}/{pool_id}/.well-known/jwks.json", cx.base_url),
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "scopes_supported": ["openid", "email", "phone", "profile"],

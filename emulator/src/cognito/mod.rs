@@ -20,6 +20,7 @@ pub mod user;
 use std::sync::Arc;
 
 use crate::clock::{Clock, Entropy};
+use crate::config::IssuerStyle;
 use crate::journal::Journal;
 use crate::outbox::Outbox;
 use crate::store::Store;
@@ -38,6 +39,8 @@ pub struct Cognito {
     pub base_url: String,
     /// Outbound HTTP (to IdPs and RIE targets), the IdP key cache and trigger workers.
     pub services: Arc<Services>,
+    /// Which form of `iss` each pool's tokens carry.
+    pub issuers: Arc<Issuers>,
 }
 
 /// What the hosted UI and federation need beyond the store.
@@ -57,22 +60,33 @@ impl Services {
     }
 
     /// `functions` maps Lambda ARNs to emulator trigger targets (`[lambda_functions]`);
-    /// `trigger_timeout` bounds each attempt (Cognito's 5 s when `None`).
+    /// `trigger_timeout` bounds each attempt (Cognito's 5 s when `None`); `tls`, in HTTPS
+    /// mode, is what outbound calls trust (the local CA).
     pub fn new(
         functions: std::collections::BTreeMap<String, String>,
         trigger_timeout: Option<std::time::Duration>,
+        tls: Option<&crate::tls::Outbound>,
     ) -> Self {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(10))
-            .dns_resolver(Arc::new(LocalhostResolver))
+        let client = |builder: reqwest::ClientBuilder| {
+            match tls {
+                Some(t) => builder.use_preconfigured_tls(t.config.clone()),
+                None => builder,
+            }
             .build()
-            .unwrap_or_default();
+            .unwrap_or_default()
+        };
+        let http = client(
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(std::time::Duration::from_secs(10))
+                .dns_resolver(Arc::new(LocalhostResolver)),
+        );
         Self {
             http,
             jwks: Default::default(),
-            triggers: triggers::Triggers::new(functions, reqwest::Client::new())
-                .with_timeout(trigger_timeout.unwrap_or(triggers::TIMEOUT)),
+            triggers: triggers::Triggers::new(functions, client(reqwest::Client::builder()))
+                .with_timeout(trigger_timeout.unwrap_or(triggers::TIMEOUT))
+                .with_ca_file(tls.map(|t| t.ca_file.clone())),
             challenges: Default::default(),
         }
     }
@@ -100,9 +114,30 @@ impl reqwest::dns::Resolve for LocalhostResolver {
     }
 }
 
+/// The issuer style of each pool: the config's choices, and a default for the others.
+#[derive(Debug, Default)]
+pub struct Issuers {
+    pub default: IssuerStyle,
+    pub pools: std::collections::BTreeMap<String, IssuerStyle>,
+}
+
 impl Cognito {
-    /// `iss` of a pool's tokens: real Cognito's path shape on the emulator's own origin.
+    /// `iss` of a pool's tokens: real Cognito's path shape on the emulator's own origin, or
+    /// production's form (the region is the pool id's prefix, as in every real pool id).
     pub fn issuer(&self, pool_id: &str) -> String {
-        format!("{}/{pool_id}", self.base_url)
+        let style = self
+            .issuers
+            .pools
+            .get(pool_id)
+            .unwrap_or(&self.issuers.default);
+        match style {
+            IssuerStyle::Emulator => format!("{}/{pool_id}", self.base_url),
+            IssuerStyle::Aws => {
+                let region = pool_id
+                    .split_once('_')
+                    .map_or(self.region.as_str(), |(r, _)| r);
+                format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}")
+            }
+        }
     }
 }

@@ -42,7 +42,9 @@ pub struct TenantConfig {
     pub id: String,
     #[serde(default)]
     pub name: Option<String>,
-    /// Overrides the section's issuer for this tenant.
+    /// Overrides the section's issuer for this tenant. `"self"`: the IdP's own address,
+    /// `<public_url>/tenants/<id>`, with its discovery document served there, so strict OpenID
+    /// clients (openid-client v6) accept it; other tenants keep the pinned issuer.
     #[serde(default)]
     pub issuer: Option<String>,
     #[serde(default)]

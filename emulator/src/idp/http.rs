@@ -25,6 +25,10 @@ pub fn router(idp: Idp) -> Router {
             get(discovery::discovery_get),
         )
         .route(
+            "/tenants/{tenant}/.well-known/openid-configuration",
+            get(discovery::tenant_discovery_get),
+        )
+        .route(
             "/cis/oidc/session/end",
             get(session::end_get).post(session::end_post),
         )

@@ -36,6 +36,7 @@ fn rebase(url: &mut String, from: &str, to: &str) {
 
 /// Binds the IdP listener if the config has an `[idp]` section, and rebases URLs.
 pub async fn bind(config: &mut Config, cognito_url: &str) -> anyhow::Result<Option<Bound>> {
+    let scheme = config.scheme();
     let Some(section) = &mut config.idp else {
         return Ok(None);
     };
@@ -43,12 +44,12 @@ pub async fn bind(config: &mut Config, cognito_url: &str) -> anyhow::Result<Opti
         .await
         .with_context(|| format!("binding the IdP listener to {}", section.bind))?;
     let addr = listener.local_addr()?;
-    let url = section
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://idp.localhost:{}", addr.port()))
-        .trim_end_matches('/')
-        .to_owned();
+    let url = crate::config::public_url(
+        section.public_url.as_deref(),
+        scheme,
+        "idp.localhost",
+        addr.port(),
+    );
     if let Some((from_cognito, from_idp)) = section.rebase_from.take() {
         let from_cognito = from_cognito.trim_end_matches('/');
         let from_idp = from_idp.trim_end_matches('/');
@@ -115,16 +116,13 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn spawn(listener: TcpListener, app: axum::Router) -> Self {
+    pub fn spawn(listening: crate::tls::Listening, app: axum::Router) -> Self {
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let shutdown = async {
                 let _ = rx.await;
             };
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
+            if let Err(e) = crate::tls::serve(listening, app, shutdown).await {
                 eprintln!("emulator: IdP server error: {e}");
             }
         });

@@ -46,6 +46,8 @@ pub struct Settings {
     pub public_url: String,
     /// The issuer of the first tenant: what discovery and the JWKS describe.
     pub issuer: String,
+    /// Each tenant's issuer, by tenant id.
+    pub tenant_issuers: BTreeMap<String, String>,
     pub rp: RelyingParty,
     pub apps: BTreeMap<String, App>,
 }
@@ -63,8 +65,14 @@ impl Settings {
         rp.rp_name = "Mosaic hosted login (emulated)".into();
         let rp = RelyingParty::new(rp).map_err(|e| format!("idp relying party: {e}"))?;
         let mut apps = BTreeMap::new();
+        let mut tenant_issuers = BTreeMap::new();
         for tenant in &section.tenants {
-            let issuer = tenant.issuer.clone().unwrap_or(section.issuer.clone());
+            let issuer = match tenant.issuer.as_deref() {
+                Some(SELF_ISSUER) => self_issuer(&public_url, &tenant.id),
+                Some(pinned) => pinned.to_owned(),
+                None => section.issuer.clone(),
+            };
+            tenant_issuers.insert(tenant.id.clone(), issuer.clone());
             for app in &tenant.apps {
                 let app = App {
                     tenant: tenant.id.clone(),
@@ -77,15 +85,24 @@ impl Settings {
         let issuer = section
             .tenants
             .first()
-            .and_then(|t| t.issuer.clone())
+            .and_then(|t| tenant_issuers.get(&t.id).cloned())
             .unwrap_or(section.issuer.clone());
         Ok(Self {
             public_url,
             issuer,
+            tenant_issuers,
             rp,
             apps,
         })
     }
+}
+
+/// A tenant's `issuer` value meaning the IdP's own address.
+pub const SELF_ISSUER: &str = "self";
+
+/// The issuer of a tenant with `issuer = "self"`.
+pub fn self_issuer(public_url: &str, tenant: &str) -> String {
+    format!("{public_url}/tenants/{tenant}")
 }
 
 /// Everything the IdP's handlers share.

@@ -43,6 +43,7 @@ pub async fn start_in(edit: impl FnOnce(&mut Config), storage: Storage) -> Idp {
     let options = Options {
         clock: clock.clone(),
         storage,
+        ..Options::default()
     };
     let emu = emulator::start_with(config, options).await.unwrap();
     let url = emu.idp_url.clone().expect("the default config has an IdP");

@@ -21,9 +21,9 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(cognito_url: &str) -> anyhow::Result<Self> {
+    pub fn new(target: &super::Target) -> anyhow::Result<Self> {
         Ok(Self {
-            cognito: CognitoClient::new(cognito_url)?,
+            cognito: CognitoClient::trusting(&target.cognito_url, target.trust.as_ref())?,
             callback: None,
             claims: None,
             tokens: None,

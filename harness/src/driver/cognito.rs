@@ -16,7 +16,12 @@ pub struct CognitoClient {
 
 impl CognitoClient {
     pub fn new(base: &str) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
+        Self::trusting(base, None)
+    }
+
+    /// A client of an HTTPS origin whose certificate chains to `trust`'s CA.
+    pub fn trusting(base: &str, trust: Option<&super::Trust>) -> anyhow::Result<Self> {
+        let http = super::client_builder(trust)
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         Ok(Self {

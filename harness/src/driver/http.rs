@@ -16,10 +16,10 @@ use crate::scenario::{NextStep, Scenario, Step};
 
 /// A browser: its own cookie jar, redirects shown rather than followed, `idp.localhost`
 /// resolved to loopback on the IdP's port.
-pub(super) fn new_browser(idp_url: &str) -> anyhow::Result<reqwest::Client> {
-    let idp = url::Url::parse(idp_url)?;
+pub(super) fn new_browser(target: &Target) -> anyhow::Result<reqwest::Client> {
+    let idp = url::Url::parse(&target.idp_url)?;
     let port = idp.port_or_known_default().unwrap_or(80);
-    Ok(reqwest::Client::builder()
+    Ok(super::client_builder(target.trust.as_ref())
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .resolve("idp.localhost", ([127, 0, 0, 1], port).into())
@@ -98,11 +98,11 @@ pub struct HttpDriver {
 
 impl HttpDriver {
     pub fn new(target: Target, scenario: &Scenario) -> anyhow::Result<Self> {
-        let browser = new_browser(&target.idp_url)?;
+        let browser = new_browser(&target)?;
         let devices = super::devices(scenario)?;
         let actors = super::identifiers(scenario);
         Ok(Self {
-            app: App::new(&target.cognito_url)?,
+            app: App::new(&target)?,
             target,
             browser,
             devices,
@@ -261,7 +261,7 @@ impl HttpDriver {
     /// login page, with one button per identity provider.
     async fn open_login(&mut self, actor: &str, device: &str) -> anyhow::Result<()> {
         // A new browser session: no IdP session cookie gives single sign-on past the page.
-        self.browser = new_browser(&self.target.idp_url)?;
+        self.browser = new_browser(&self.target)?;
         self.identifier = self.actors.get(actor).cloned();
         self.browser_device = Some(device.to_owned());
         self.interaction = None;
@@ -433,7 +433,7 @@ impl HttpDriver {
         }
         let (ticket, url) = self.qr.clone().unwrap_or_default();
         // The phone (its own browser, no cookies) opens the QR's URL and runs the ceremony.
-        let phone = new_browser(&self.target.idp_url)?;
+        let phone = new_browser(&self.target)?;
         let page = phone.get(&url).send().await?;
         ensure!(
             page.status().is_success(),

@@ -42,16 +42,67 @@ pub enum Driver {
 pub struct Drivers {
     pub kind: DriverKind,
     chromedriver: Option<Arc<Chromedriver>>,
+    /// HTTPS: the run's CA (given to the emulators it spawns) and what its clients trust.
+    pub tls: Option<Arc<RunTls>>,
+}
+
+/// A run in HTTPS mode.
+#[derive(Debug)]
+pub struct RunTls {
+    /// The CA of the emulators the run spawns (none against an emulator given by URL).
+    pub authority: Option<emulator::tls::Authority>,
+    pub trust: Trust,
+}
+
+impl RunTls {
+    /// One CA for every emulator of the run, so every window trusts them all.
+    pub fn new_ca() -> anyhow::Result<Self> {
+        let now = emulator::clock::Clock::now_secs(&emulator::clock::SystemClock);
+        let authority = emulator::tls::Authority::generate(now)?;
+        let trust = Trust::from_pem(authority.cert_pem())?;
+        Ok(Self {
+            authority: Some(authority),
+            trust,
+        })
+    }
+
+    /// Trust the CA certificate in `path` (an emulator given by URL, `emulator ca`'s file).
+    pub fn from_file(path: &std::path::Path) -> anyhow::Result<Self> {
+        let pem = std::fs::read_to_string(path)
+            .map_err(|e| anyhow!("reading the CA certificate {}: {e}", path.display()))?;
+        Ok(Self {
+            authority: None,
+            trust: Trust::from_pem(&pem)?,
+        })
+    }
 }
 
 impl Drivers {
     /// Starts chromedriver for the browser driver; nothing for the http driver.
     pub async fn start(kind: DriverKind) -> anyhow::Result<Self> {
+        Self::start_with(kind, None).await
+    }
+
+    /// As [`Drivers::start`], for a run in HTTPS mode when `tls` is given: Chromium trusts
+    /// certificates under its CA.
+    pub async fn start_with(kind: DriverKind, tls: Option<RunTls>) -> anyhow::Result<Self> {
         let chromedriver = match kind {
             DriverKind::Http => None,
-            DriverKind::Browser => Some(Arc::new(Chromedriver::start().await?)),
+            DriverKind::Browser => {
+                let spki = tls.as_ref().map(|t| t.trust.spki_sha256.clone());
+                Some(Arc::new(Chromedriver::start().await?.trusting(spki)))
+            }
         };
-        Ok(Self { kind, chromedriver })
+        Ok(Self {
+            kind,
+            chromedriver,
+            tls: tls.map(Arc::new),
+        })
+    }
+
+    /// What a target of this run trusts.
+    pub fn trust(&self) -> Option<Trust> {
+        self.tls.as_ref().map(|t| t.trust.clone())
     }
 
     /// A driver for one scenario.
@@ -70,7 +121,13 @@ impl Driver {
         target: Target,
         scenario: &Scenario,
     ) -> anyhow::Result<Self> {
-        Drivers::start(kind).await?.driver(target, scenario)
+        let tls = target.trust.clone().map(|trust| RunTls {
+            authority: None,
+            trust,
+        });
+        Drivers::start_with(kind, tls)
+            .await?
+            .driver(target, scenario)
     }
 
     pub async fn step(&mut self, step: &Step) -> anyhow::Result<()> {
@@ -180,6 +237,37 @@ pub async fn latest_code(
         .ok_or_else(|| anyhow!("no code was sent to {destination}"))
 }
 
+/// HTTPS: the CA a run trusts (the one it gave its emulators, or `--ca` for one given by URL),
+/// as the HTTP clients' TLS config and as Chromium's pin of the CA's key.
+#[derive(Debug, Clone)]
+pub struct Trust {
+    pub ca_pem: String,
+    /// Base64 SHA-256 of the CA's SubjectPublicKeyInfo (`--ignore-certificate-errors-spki-list`).
+    pub spki_sha256: String,
+    tls: emulator::tls::rustls::ClientConfig,
+}
+
+impl Trust {
+    pub fn from_pem(ca_pem: &str) -> anyhow::Result<Self> {
+        let spki_sha256 = emulator::tls::cert_spki_sha256(ca_pem)
+            .ok_or_else(|| anyhow!("not a PEM certificate"))?;
+        Ok(Self {
+            tls: emulator::tls::client_config_from_pem(ca_pem)?,
+            ca_pem: ca_pem.to_owned(),
+            spki_sha256,
+        })
+    }
+}
+
+/// A client builder that trusts the run's CA, if it has one (only it: no system roots).
+pub fn client_builder(trust: Option<&Trust>) -> reqwest::ClientBuilder {
+    let builder = reqwest::Client::builder();
+    match trust {
+        Some(t) => builder.use_preconfigured_tls(t.tls.clone()),
+        None => builder,
+    }
+}
+
 /// The emulator a driver talks to, and the default config's names it uses.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -189,6 +277,8 @@ pub struct Target {
     pub idp_url: String,
     /// The emulator's manual clock when the harness spawned it (`wait` steps advance it).
     pub clock: Option<std::sync::Arc<emulator::clock::ManualClock>>,
+    /// HTTPS: the CA its certificates chain to.
+    pub trust: Option<Trust>,
 }
 
 /// The default config's pool, app client and callback (`fixtures/emulator.toml`).

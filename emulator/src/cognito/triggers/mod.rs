@@ -107,6 +107,8 @@ pub struct Triggers {
     workers: Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<Option<node::Worker>>>>>,
     http: reqwest::Client,
     timeout: Duration,
+    /// HTTPS mode: the CA file Node.js workers trust (`NODE_EXTRA_CA_CERTS`).
+    ca_file: Option<PathBuf>,
     /// The flow of the trigger running for each pool: API calls a handler makes back into the
     /// pool (they carry no flow id) are journaled under it. Best effort: with two flows of
     /// one pool in triggers at once, the later one wins.
@@ -137,6 +139,7 @@ impl Triggers {
             workers: Mutex::new(HashMap::new()),
             http,
             timeout: TIMEOUT,
+            ca_file: None,
             active: Mutex::new(HashMap::new()),
         }
     }
@@ -144,6 +147,12 @@ impl Triggers {
     /// Each attempt's limit (Cognito's is [`TIMEOUT`]).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// In HTTPS mode, the CA's file for the Node.js workers.
+    pub fn with_ca_file(mut self, ca_file: Option<PathBuf>) -> Self {
+        self.ca_file = ca_file;
         self
     }
 
@@ -186,15 +195,12 @@ impl Triggers {
             Target::Node(path) => {
                 let slot = self.worker_slot(path);
                 let mut guard = slot.lock().await;
-                node::invoke(
-                    &mut guard,
-                    path,
-                    &cx.base_url,
-                    &cx.region,
-                    event,
-                    self.timeout,
-                )
-                .await
+                let env = node::Env {
+                    endpoint: &cx.base_url,
+                    region: &cx.region,
+                    ca_file: self.ca_file.as_deref(),
+                };
+                node::invoke(&mut guard, path, &env, event, self.timeout).await
             }
             Target::Rie(url) => rie::invoke(&self.http, url, event, self.timeout).await,
             Target::Builtin(name) => builtin::invoke(cx, name, event).await,

@@ -31,13 +31,28 @@ pub struct Worker {
     next_id: u64,
 }
 
+/// What a worker's process is told about the emulator.
+#[derive(Debug)]
+pub struct Env<'a> {
+    /// The Cognito origin its AWS SDKs call.
+    pub endpoint: &'a str,
+    pub region: &'a str,
+    /// HTTPS mode: the CA it trusts, besides Node's own roots.
+    pub ca_file: Option<&'a Path>,
+}
+
 impl Worker {
-    fn spawn(handler: &Path, endpoint: &str, region: &str) -> Result<Self, String> {
+    fn spawn(handler: &Path, env: &Env<'_>) -> Result<Self, String> {
         let name = handler
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or("handler");
-        let mut child = Command::new("node")
+        let (endpoint, region) = (env.endpoint, env.region);
+        let mut command = Command::new("node");
+        if let Some(ca) = env.ca_file {
+            command.env("NODE_EXTRA_CA_CERTS", ca);
+        }
+        let mut child = command
             .arg("-e")
             .arg(RUNTIME)
             .arg(handler)
@@ -140,13 +155,12 @@ impl Worker {
 pub async fn invoke(
     slot: &mut Option<Worker>,
     handler: &Path,
-    endpoint: &str,
-    region: &str,
+    env: &Env<'_>,
     event: &Value,
     timeout: Duration,
 ) -> Attempt {
     if slot.is_none() {
-        match Worker::spawn(handler, endpoint, region) {
+        match Worker::spawn(handler, env) {
             Ok(w) => *slot = Some(w),
             Err(e) => return Attempt::Failed(e),
         }

@@ -1,17 +1,18 @@
 //! `/cis/oidc/.well-known/openid-configuration` and `/cis/oidc/jwks`. Endpoint URLs are on the
-//! emulator's public URL; the issuer is the configured one.
+//! emulator's public URL; the issuer is the configured one. A tenant whose issuer is the IdP's
+//! own address (`issuer = "self"`) has its document at that address too.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::idp::Idp;
 use crate::journal::EventKind;
 
-pub fn document(idp: &Idp) -> Value {
+pub fn document(idp: &Idp, issuer: &str) -> Value {
     let base = format!("{}/cis/oidc", idp.settings.public_url);
     json!({
-        "issuer": idp.settings.issuer,
+        "issuer": issuer,
         "authorization_endpoint": format!("{base}/auth"),
         "token_endpoint": format!("{base}/token"),
         "userinfo_endpoint": format!("{base}/me"),
@@ -39,7 +40,34 @@ pub fn document(idp: &Idp) -> Value {
 
 pub async fn discovery_get(State(idp): State<Idp>) -> Response {
     idp.record(EventKind::FlowStep, "oidc.discovery", None, Value::Null);
-    axum::Json(document(&idp)).into_response()
+    axum::Json(document(&idp, &idp.settings.issuer)).into_response()
+}
+
+/// `/tenants/{tenant}/.well-known/openid-configuration`, for a tenant with `issuer = "self"`.
+pub async fn tenant_discovery_get(State(idp): State<Idp>, Path(tenant): Path<String>) -> Response {
+    let own = crate::idp::self_issuer(&idp.settings.public_url, &tenant);
+    match idp.settings.tenant_issuers.get(&tenant) {
+        Some(issuer) if *issuer == own => {
+            idp.record(
+                EventKind::FlowStep,
+                "oidc.discovery",
+                None,
+                json!({"tenant": tenant}),
+            );
+            axum::Json(document(&idp, issuer)).into_response()
+        }
+        _ => {
+            let reason = format!("no tenant {tenant} with its own issuer");
+            idp.record(
+                EventKind::Rejected,
+                "oidc.discovery",
+                None,
+                json!({"reason": reason}),
+            );
+            let body = json!({"error": "not_found", "error_description": reason});
+            (axum::http::StatusCode::NOT_FOUND, axum::Json(body)).into_response()
+        }
+    }
 }
 
 pub async fn jwks_get(State(idp): State<Idp>) -> Response {

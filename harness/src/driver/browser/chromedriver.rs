@@ -38,6 +38,8 @@ pub struct Chromedriver {
     windows: AtomicUsize,
     /// Recycled sessions, wiped, waiting for their next window.
     idle: Idle,
+    /// HTTPS: the key of the CA whose certificates Chromium accepts (its SPKI hash).
+    trusted_spki: Option<String>,
 }
 
 type Idle = Arc<Mutex<Vec<fantoccini::Client>>>;
@@ -80,6 +82,7 @@ impl Chromedriver {
                         profiles,
                         windows: AtomicUsize::new(0),
                         idle: Idle::default(),
+                        trusted_spki: None,
                     });
                 }
                 Err(e) => {
@@ -89,6 +92,14 @@ impl Chromedriver {
             }
         }
         Err(last)
+    }
+
+    /// Chromium accepts certificates chaining to the CA whose SubjectPublicKeyInfo hashes to
+    /// `spki` (base64 SHA-256), as if the CA were installed; only with a profile directory of
+    /// our own, which every window has.
+    pub fn trusting(mut self, spki: Option<String>) -> Self {
+        self.trusted_spki = spki;
+        self
     }
 
     /// A Chromium window without cookies, cache or storage (a recycled session, or a new one
@@ -118,7 +129,7 @@ impl Chromedriver {
     async fn session(&self) -> anyhow::Result<fantoccini::Client> {
         let n = self.windows.fetch_add(1, Ordering::Relaxed);
         let profile = self.profiles.path().join(format!("window-{n}"));
-        let args = vec![
+        let mut args = vec![
             "--headless=new".to_owned(),
             "--no-sandbox".to_owned(),
             "--disable-gpu".to_owned(),
@@ -130,6 +141,9 @@ impl Chromedriver {
             "--window-size=1024,900".to_owned(),
             format!("--user-data-dir={}", profile.display()),
         ];
+        if let Some(spki) = &self.trusted_spki {
+            args.push(format!("--ignore-certificate-errors-spki-list={spki}"));
+        }
         let mut options = json!({"args": args});
         let chromium = binary("CHROMIUM", CHROMIUM);
         if chromium.exists() {

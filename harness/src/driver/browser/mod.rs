@@ -60,9 +60,9 @@ impl BrowserDriver {
     ) -> anyhow::Result<Self> {
         let devices = super::devices(scenario)?;
         let actors = super::identifiers(scenario);
-        let http = super::http::new_browser(&target.idp_url)?;
+        let http = super::http::new_browser(&target)?;
         Ok(Self {
-            app: App::new(&target.cognito_url)?,
+            app: App::new(&target)?,
             target,
             devices,
             actors,
