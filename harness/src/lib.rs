@@ -1,5 +1,6 @@
 //! Virtual authenticators, scenario drivers and the scenario runner.
 
+pub mod app_server;
 pub mod authenticator;
 pub mod cli;
 pub mod commands;

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail, ensure};
-use fantoccini::Locator;
 use serde_json::Value;
 
 pub use self::camera::read_qr;
@@ -22,6 +21,8 @@ use super::app::App;
 use super::{CALLBACK, PROVIDER, Target, latest_code};
 use crate::authenticator::{Credential, VirtualAuthenticator};
 use crate::scenario::{NextStep, Scenario, Step};
+/// How tests outside the crate find elements in a window.
+pub use fantoccini::Locator;
 
 /// How long a page may take to show the result of an action.
 const PAGE_TIMEOUT: Duration = Duration::from_secs(20);
@@ -483,7 +484,7 @@ async fn phone_ceremony(phone: &Window, url: &str) -> anyhow::Result<()> {
 /// Waits until `script` returns something other than null, looking again whenever the page
 /// changes (see [`WATCH`]). A message in the page's error line ends the wait with that message;
 /// a timeout names the page and the script's last error.
-async fn wait_value(w: &Window, what: &str, script: &str) -> anyhow::Result<Value> {
+pub async fn wait_value(w: &Window, what: &str, script: &str) -> anyhow::Result<Value> {
     let watch = watch(script);
     let deadline = Instant::now() + PAGE_TIMEOUT;
     let mut last: Option<String>;
