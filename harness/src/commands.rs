@@ -59,6 +59,11 @@ pub struct RunArgs {
     /// cores). With --url scenarios run one at a time: each resets the shared emulator.
     #[arg(short, long)]
     pub jobs: Option<usize>,
+    /// Your own app under test (e.g. your dev server), for the scenarios' app steps
+    /// (`open_app`, `click`, ...), instead of their `[app]` directory. Your app's config
+    /// names the emulator it signs in through: use it with --url.
+    #[arg(long)]
+    pub app_url: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -139,7 +144,9 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let tls = args.emulator.tls()?;
     // An interrupt drops the run: the emulators, chromedriver and Chromium go with it.
     let outcomes = runtime()?.block_on(async {
-        let drivers = Drivers::start_with(args.driver, tls).await?;
+        let drivers = Drivers::start_with(args.driver, tls)
+            .await?
+            .with_app_url(args.app_url.clone());
         tokio::select! {
             r = runner::run_all(&scenarios, &emulator, drivers, jobs, progress) => r,
             signal = interrupted() => bail!("interrupted by {signal}: stopped every process the run started"),
@@ -199,6 +206,7 @@ async fn login_async(args: &LoginArgs) -> anyhow::Result<serde_json::Value> {
                 idp_url: args.emulator.idp_url.trim_end_matches('/').to_owned(),
                 clock: None,
                 trust,
+                app_url: None,
             };
             (None, target)
         }
@@ -215,6 +223,7 @@ async fn login_async(args: &LoginArgs) -> anyhow::Result<serde_json::Value> {
                 idp_url: running.idp_url.clone().context("no IdP")?,
                 clock: None,
                 trust,
+                app_url: None,
             };
             (Some(running), target)
         }
@@ -244,6 +253,7 @@ async fn sign_in(args: &LoginArgs, target: Target) -> anyhow::Result<serde_json:
         devices: Default::default(),
         steps: Vec::new(),
         expect: Default::default(),
+        app: None,
         path: PathBuf::new(),
     };
     // A fixed seed would give every new user of one emulator the same credential id (the

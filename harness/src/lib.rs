@@ -1,6 +1,7 @@
 //! Virtual authenticators, scenario drivers and the scenario runner.
 
 pub mod app_server;
+pub mod app_under_test;
 pub mod authenticator;
 pub mod cli;
 pub mod commands;

@@ -30,6 +30,9 @@ pub struct Scenario {
     pub steps: Vec<Step>,
     #[serde(default)]
     pub expect: Expect,
+    /// The app under test, when the steps drive one (`open_app`, `click`, ...).
+    #[serde(default)]
+    pub app: Option<AppUnderTest>,
     /// The file it came from (set by [`Scenario::parse`]).
     #[serde(skip)]
     pub path: PathBuf,
@@ -91,6 +94,22 @@ impl Device {
             },
         }
     }
+}
+
+/// An app under test: served by the harness from a directory (or a team's own dev server,
+/// `harness run --app-url`), signing in through the emulator's hosted UI.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppUnderTest {
+    /// The directory the harness serves, relative to the scenario file (a single-page app's
+    /// build).
+    pub dir: PathBuf,
+    /// Where the harness writes Amplify JS v6's config for the app (a path under the app's
+    /// origin, e.g. `amplify-config.json`), with a new app client of the pool registered for
+    /// the app's origin and federated to Mosaic. Amplify builds `https://` hosted-UI URLs, so
+    /// such a scenario needs an HTTPS run (`harness run --tls`).
+    #[serde(default)]
+    pub amplify_config: Option<String>,
 }
 
 /// The world before the first step.
@@ -157,6 +176,52 @@ pub enum Step {
     /// On Cognito's login page: the email, "Email me a sign-in code", the code from the
     /// outbox.
     SignInWithEmailCode {},
+    /// The app under test opened by `actor` in a new browser session on `device`.
+    OpenApp { actor: String, device: String },
+    /// Clicks the element with this visible text (a button or link), the field with this
+    /// label, or the element this CSS selector finds: exactly one of them.
+    Click {
+        #[serde(default)]
+        text: Option<String>,
+        #[serde(default)]
+        label: Option<String>,
+        #[serde(default)]
+        selector: Option<String>,
+    },
+    /// Types `value` into the field with this label or the one this CSS selector finds.
+    Fill {
+        #[serde(default)]
+        label: Option<String>,
+        #[serde(default)]
+        selector: Option<String>,
+        value: String,
+    },
+    /// The browser's address starts with `prefix` (a path like `/` is on the app's origin).
+    ExpectUrl { prefix: String },
+    /// The page shows `text`.
+    ExpectText { text: String },
+}
+
+impl Step {
+    /// Whether the step acts on the app's page (the app's script then goes on by itself).
+    pub fn sets_off_the_app(&self) -> bool {
+        matches!(
+            self,
+            Step::OpenApp { .. } | Step::Click { .. } | Step::Fill { .. }
+        )
+    }
+
+    /// Whether the step drives the app under test's page (only the browser driver can).
+    pub fn drives_the_app(&self) -> bool {
+        matches!(
+            self,
+            Step::OpenApp { .. }
+                | Step::Click { .. }
+                | Step::Fill { .. }
+                | Step::ExpectUrl { .. }
+                | Step::ExpectText { .. }
+        )
+    }
 }
 
 /// What the IdP's page asks for after the identifier.
@@ -211,7 +276,9 @@ impl Scenario {
         }
         for (i, step) in self.steps.iter().enumerate() {
             let (actor, device) = match step {
-                Step::OpenLogin { actor, device } => (Some(actor), Some(device)),
+                Step::OpenLogin { actor, device } | Step::OpenApp { actor, device } => {
+                    (Some(actor), Some(device))
+                }
                 Step::CreatePasskey { device }
                 | Step::UsePasskey { device }
                 | Step::ContinueOnPhone { device }
@@ -225,8 +292,35 @@ impl Scenario {
             if let Some(d) = device.filter(|d| !self.devices.contains_key(*d)) {
                 bail!("step {}: unknown device {d}", i + 1);
             }
+            match step {
+                Step::Click {
+                    text,
+                    label,
+                    selector,
+                } if [text, label, selector]
+                    .iter()
+                    .filter(|t| t.is_some())
+                    .count()
+                    != 1 =>
+                {
+                    bail!("step {}: click needs one of text, label or selector", i + 1)
+                }
+                Step::Fill {
+                    label, selector, ..
+                } if label.is_some() == selector.is_some() => {
+                    bail!("step {}: fill needs one of label or selector", i + 1)
+                }
+                _ => {}
+            }
         }
         Ok(())
+    }
+
+    /// The app under test's directory as an absolute path (relative to the scenario file).
+    pub fn app_dir(&self) -> Option<PathBuf> {
+        let dir = &self.app.as_ref()?.dir;
+        let joined = self.path.parent().unwrap_or(Path::new(".")).join(dir);
+        Some(std::path::absolute(&joined).unwrap_or(joined))
     }
 
     /// The PreSignUp handler as an absolute path (relative paths are from the scenario file).
@@ -263,6 +357,25 @@ impl Step {
                 format!("signs in to the pool with the {device}'s passkey")
             }
             Step::SignInWithEmailCode {} => "signs in to the pool with an emailed code".into(),
+            Step::OpenApp { actor, device } => format!("{actor} opens the app on the {device}"),
+            Step::Click {
+                text,
+                label,
+                selector,
+            } => {
+                let what = text.as_ref().or(label.as_ref()).or(selector.as_ref());
+                format!("clicks \"{}\"", what.map_or("", String::as_str))
+            }
+            Step::Fill {
+                label,
+                selector,
+                value,
+            } => {
+                let what = label.as_ref().or(selector.as_ref());
+                format!("types {value} into \"{}\"", what.map_or("", String::as_str))
+            }
+            Step::ExpectUrl { prefix } => format!("the browser is at {prefix}"),
+            Step::ExpectText { text } => format!("the page shows \"{text}\""),
         }
     }
 }
@@ -318,6 +431,21 @@ mod tests {
             Err("unknown variant `sms`"),
         );
         check("[[steps]]\ndo = \"wait\"", Err("missing field `seconds`"));
+        check(
+            "[[steps]]\ndo = \"open_app\"\nactor = \"a\"\ndevice = \"phone\"\n\
+             [[steps]]\ndo = \"click\"\ntext = \"Sign in\"\n\
+             [[steps]]\ndo = \"fill\"\nlabel = \"Email\"\nvalue = \"a@example.com\"\n\
+             [[steps]]\ndo = \"expect_text\"\ntext = \"Hello\"",
+            Ok(4),
+        );
+        check(
+            "[[steps]]\ndo = \"click\"\ntext = \"Go\"\nselector = \"#go\"",
+            Err("step 1: click needs one of text, label or selector"),
+        );
+        check(
+            "[[steps]]\ndo = \"fill\"\nvalue = \"x\"",
+            Err("step 1: fill needs one of label or selector"),
+        );
     }
 
     #[test]

@@ -52,6 +52,11 @@ impl Transcript {
         }
     }
 
+    /// Another origin (the app under test's) under a fixed name.
+    pub fn name_origin(&mut self, origin: &str, name: &'static str) {
+        self.origins.push((origin.to_owned(), name));
+    }
+
     /// The emulator's origins (ports differ per run) as fixed names.
     fn normalise(&self, s: &str) -> String {
         self.origins

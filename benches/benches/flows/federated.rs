@@ -92,6 +92,7 @@ pub fn scenario(email: &str) -> Scenario {
         devices: Default::default(),
         steps: Vec::new(),
         expect: Default::default(),
+        app: None,
         path: Default::default(),
     }
 }
@@ -123,6 +124,7 @@ impl Federation {
             idp_url: running.idp_url.clone().expect("idp"),
             clock: None,
             trust: None,
+            app_url: None,
         };
         let next = AtomicU64::new(1);
         Self {

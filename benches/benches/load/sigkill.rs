@@ -52,6 +52,7 @@ fn spawn(dir: &std::path::Path, ports: (u16, u16)) -> (Child, Target) {
         idp_url: idp.to_owned(),
         clock: None,
         trust: None,
+        app_url: None,
     };
     (child, target)
 }

@@ -116,6 +116,10 @@ impl HttpDriver {
         })
     }
 
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
     pub async fn step(&mut self, step: &Step) -> anyhow::Result<()> {
         match step {
             Step::OpenLogin { actor, device } => self.open_login(actor, device).await,
@@ -139,6 +143,14 @@ impl HttpDriver {
                 self.choose_factor("EMAIL_OTP").await?;
                 self.hosted_code().await
             }
+            Step::OpenApp { .. }
+            | Step::Click { .. }
+            | Step::Fill { .. }
+            | Step::ExpectUrl { .. }
+            | Step::ExpectText { .. } => bail!(
+                "\"{}\" is a step on the app's own page, which only a browser runs: use --driver browser",
+                step.title()
+            ),
         }
     }
 

@@ -44,6 +44,8 @@ pub struct Drivers {
     chromedriver: Option<Arc<Chromedriver>>,
     /// HTTPS: the run's CA (given to the emulators it spawns) and what its clients trust.
     pub tls: Option<Arc<RunTls>>,
+    /// A team's own app under test (`--app-url`), instead of a scenario's `[app]` directory.
+    pub app_url: Option<String>,
 }
 
 /// A run in HTTPS mode.
@@ -97,7 +99,14 @@ impl Drivers {
             kind,
             chromedriver,
             tls: tls.map(Arc::new),
+            app_url: None,
         })
+    }
+
+    /// The app under test at `url` (a team's dev server) for every scenario that drives one.
+    pub fn with_app_url(mut self, url: Option<String>) -> Self {
+        self.app_url = url;
+        self
     }
 
     /// What a target of this run trusts.
@@ -161,6 +170,14 @@ impl Driver {
         match self {
             Self::Http(d) => Ok(d.take_device(name)),
             Self::Browser(d) => d.take_device(name).await,
+        }
+    }
+
+    /// The app under test's origin, when the scenario drives one.
+    pub fn app_url(&self) -> Option<String> {
+        match self {
+            Self::Http(d) => d.target().app_url.clone(),
+            Self::Browser(d) => d.target().app_url.clone(),
         }
     }
 
@@ -279,6 +296,8 @@ pub struct Target {
     pub clock: Option<std::sync::Arc<emulator::clock::ManualClock>>,
     /// HTTPS: the CA its certificates chain to.
     pub trust: Option<Trust>,
+    /// The app under test's origin, when the scenario drives one.
+    pub app_url: Option<String>,
 }
 
 /// The default config's pool, app client and callback (`fixtures/emulator.toml`).

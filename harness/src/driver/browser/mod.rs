@@ -5,6 +5,7 @@
 //! the window as it outlives a browser session. In the QR flow a second window plays the
 //! phone: it reads the code from a screenshot of the desktop and opens its URL.
 
+mod app_steps;
 mod camera;
 pub mod chromedriver;
 
@@ -75,6 +76,10 @@ impl BrowserDriver {
         })
     }
 
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
     pub async fn step(&mut self, step: &Step) -> anyhow::Result<()> {
         match step {
             Step::OpenLogin { actor, device } => self.open_login(actor, device).await,
@@ -103,6 +108,11 @@ impl BrowserDriver {
                 self.click_hosted("#passkey-button").await?;
                 self.back_to_the_app().await
             }
+            Step::OpenApp { .. }
+            | Step::Click { .. }
+            | Step::Fill { .. }
+            | Step::ExpectUrl { .. }
+            | Step::ExpectText { .. } => self.app_step(step).await,
             Step::SignInWithEmailCode {} => {
                 self.choose_factor("EMAIL_OTP", "input[name=code]").await?;
                 let id = self.identifier.clone().unwrap_or_default();
@@ -250,8 +260,14 @@ impl BrowserDriver {
     /// scenario's origins (Cognito, the IdP, the app) left in it, for the next window.
     async fn put_away(&mut self, on: OnDevice) -> anyhow::Result<()> {
         let r = self.sync(&on).await;
-        let origins = [&self.target.cognito_url, &self.target.idp_url, CALLBACK]
-            .map(|u| url::Url::parse(u).map(|u| u.origin().ascii_serialization()));
+        let app = self.target.app_url.as_deref().unwrap_or(CALLBACK);
+        let origins = [
+            &self.target.cognito_url,
+            &self.target.idp_url,
+            CALLBACK,
+            app,
+        ]
+        .map(|u| url::Url::parse(u).map(|u| u.origin().ascii_serialization()));
         match origins.into_iter().collect::<Result<Vec<_>, _>>() {
             Ok(origins) => on.window.recycle(&origins).await,
             Err(_) => on.window.close().await,
@@ -325,6 +341,12 @@ impl BrowserDriver {
             .identifier
             .clone()
             .ok_or_else(|| anyhow!("no actor opened the login"))?;
+        // An app under test gets here by itself (its redirect goes on after the click).
+        self.wait_for(
+            "the IdP's login page",
+            "return !!document.querySelector('#s-identifier.on')",
+        )
+        .await?;
         self.fill("identifier", &id, "identifier-submit").await?;
         let step = self
             .settled("the identifier's answer", "identifier")
@@ -431,7 +453,8 @@ impl BrowserDriver {
         }
     }
 
-    /// Follows the page to the app's callback (the app is not running: the URL is enough).
+    /// Follows the page to the app's callback (the app is not running: the URL is enough), or
+    /// to the app under test (which exchanges the code itself).
     async fn back_to_the_app(&mut self) -> anyhow::Result<()> {
         let w = self.window()?;
         let deadline = Instant::now() + PAGE_TIMEOUT;
@@ -439,10 +462,14 @@ impl BrowserDriver {
             // A failed navigation (nothing listens at the callback) leaves no page to ask:
             // WebDriver's current URL is the one it tried.
             let url = w.client.current_url().await?;
-            if url.as_str().starts_with(CALLBACK) {
+            if let Some(app) = &self.target.app_url {
+                if url.as_str().starts_with(app.as_str()) {
+                    return Ok(());
+                }
+            } else if url.as_str().starts_with(CALLBACK) {
                 return self.app.arrived(url.as_str());
             }
-            page_error(w).await?;
+            page_error_outside(w, self.target.app_url.as_deref()).await?;
             if Instant::now() > deadline {
                 bail!("the browser did not get back to the app (it is at {url})");
             }
@@ -485,7 +512,18 @@ async fn phone_ceremony(phone: &Window, url: &str) -> anyhow::Result<()> {
 /// changes (see [`WATCH`]). A message in the page's error line ends the wait with that message;
 /// a timeout names the page and the script's last error.
 pub async fn wait_value(w: &Window, what: &str, script: &str) -> anyhow::Result<Value> {
-    let watch = watch(script);
+    wait_value_watching(w, what, script, true).await
+}
+
+/// As [`wait_value`]; `error_line`: whether a message in the page's `#error` ends the wait
+/// (the hosted pages' convention; an app under test has its own).
+async fn wait_value_watching(
+    w: &Window,
+    what: &str,
+    script: &str,
+    error_line: bool,
+) -> anyhow::Result<Value> {
+    let watch = watch(script, error_line);
     let deadline = Instant::now() + PAGE_TIMEOUT;
     let mut last: Option<String>;
     loop {
@@ -515,14 +553,23 @@ pub async fn wait_value(w: &Window, what: &str, script: &str) -> anyhow::Result<
 /// Waits for the page to change (a DOM mutation, a resource loaded, the page going away) or
 /// [`WATCH_BOUND`]; errors are what a look at a page between two documents gives.
 async fn page_change(w: &Window) {
-    let _ = w.client.execute_async(&watch("return null"), vec![]).await;
+    let _ = w
+        .client
+        .execute_async(&watch("return null", true), vec![])
+        .await;
 }
 
-/// [`WATCH`] looking with `look`.
-fn watch(look: &str) -> String {
+/// [`WATCH`] looking with `look`, reading the page's `#error` line or not.
+fn watch(look: &str, error_line: bool) -> String {
     let bound = WATCH_BOUND.as_millis().to_string();
+    let error = if error_line {
+        "document.getElementById('error')"
+    } else {
+        "null"
+    };
     WATCH
         .replace("__LOOK__", look)
+        .replace("__ERROR__", error)
         .replace("__BOUND_MS__", &bound)
 }
 
@@ -535,7 +582,7 @@ const WATCH_BOUND: Duration = Duration::from_secs(1);
 /// not null or the page's error line shows a message, or when the page goes away, or after
 /// [`WATCH_BOUND`].
 const WATCH: &str = "const done = arguments[arguments.length - 1];
-const look = () => { const e = document.getElementById('error');
+const look = () => { const e = __ERROR__;
   return {error: e ? e.textContent.trim() : '', value: (() => { __LOOK__ })() ?? null}; };
 let over = false, obs = null, timer = null;
 const finish = r => { if (over) return; over = true; if (obs) obs.disconnect(); clearTimeout(timer); done(r); };
@@ -572,8 +619,19 @@ async fn press(w: &Window, id: &str) -> anyhow::Result<()> {
 
 /// Fails with the page's error line, when it shows one.
 async fn page_error(w: &Window) -> anyhow::Result<()> {
-    let script = "const e = document.getElementById('error'); return e ? e.textContent : ''";
-    if let Ok(Value::String(e)) = w.client.execute(script, vec![]).await
+    page_error_outside(w, None).await
+}
+
+/// As [`page_error`], unless the page is the app under test's (`app`), which has an error line
+/// of its own: read in the same script as the address, as the page may change in between.
+async fn page_error_outside(w: &Window, app: Option<&str>) -> anyhow::Result<()> {
+    let outside = app.map_or("true".to_owned(), |a| {
+        format!("!location.href.startsWith({})", js_string(a))
+    });
+    let script = format!(
+        "const e = document.getElementById('error'); return {outside} && e ? e.textContent : ''"
+    );
+    if let Ok(Value::String(e)) = w.client.execute(&script, vec![]).await
         && !e.trim().is_empty()
     {
         bail!("the page shows: {}", e.trim());
