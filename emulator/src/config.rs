@@ -56,8 +56,9 @@ pub struct TlsConfig {
     /// (`tls/ca.pem`; `emulator ca` prints it), or per run with `--ephemeral`.
     #[serde(default)]
     pub enabled: bool,
-    /// Names the certificate covers besides `localhost`, `idp.localhost`, `*.localhost`,
-    /// `127.0.0.1`, `::1` and the hosts of the public URLs.
+    /// Names the certificate covers besides `localhost`, `idp.localhost`, `127.0.0.1`, `::1`
+    /// and the hosts of the public URLs: other hosts under `localhost` (`app.localhost`; a
+    /// wildcard needs two labels after it, `*.app.localhost`, as clients refuse `*.localhost`).
     #[serde(default)]
     pub names: Vec<String>,
 }

@@ -109,11 +109,15 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
     let running = emulator::start_with(config, options).await?;
     let url = &running.cognito_url;
     let mut lines = vec![format!("Cognito user pool API  {url}/  (AWS_ENDPOINT_URL)")];
-    lines.extend(
-        pools
-            .iter()
-            .map(|id| format!("  pool {id}: issuer {url}/{id}")),
-    );
+    lines.extend(pools.iter().map(|id| {
+        let issuer = running.cognito.issuer(id);
+        if issuer == format!("{url}/{id}") {
+            format!("  pool {id}: issuer {issuer}")
+        } else {
+            // Production's form: discovery and the JWKS are still here.
+            format!("  pool {id}: issuer {issuer}, JWKS {url}/{id}/.well-known/jwks.json")
+        }
+    }));
     lines.push(format!("Control plane          {url}/_emulator/health"));
     if let (Some(idp), Some(config)) = (&running.idp_url, &running.idp) {
         lines.push(format!(
@@ -124,6 +128,11 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
             config.settings.issuer,
             config.settings.rp.config().rp_id
         ));
+        for (tenant, issuer) in &config.settings.tenant_issuers {
+            if *issuer != config.settings.issuer {
+                lines.push(format!("  tenant {tenant}: issuer {issuer}"));
+            }
+        }
         lines.push(format!("  users: {idp}/_emulator/idp/users"));
     }
     if let Some(ca) = &running.tls {

@@ -14,14 +14,11 @@ pub use listener::TlsListener;
 /// The rustls the emulator's configs are made with, for clients that take them.
 pub use tokio_rustls::rustls;
 
-/// The names every leaf covers, before the config's own and the public URLs' hosts.
-pub const DEFAULT_NAMES: &[&str] = &[
-    "localhost",
-    "idp.localhost",
-    "*.localhost",
-    "127.0.0.1",
-    "::1",
-];
+/// The names every leaf covers, before the config's own and the public URLs' hosts. No
+/// `*.localhost`: clients refuse a wildcard directly under a top-level name (rustls/webpki and
+/// NSS want two labels after it, Node.js refuses `*.tld`), so other hosts under `localhost` are
+/// listed in `[tls] names` (`app.localhost`, or a deeper wildcard such as `*.app.localhost`).
+pub const DEFAULT_NAMES: &[&str] = &["localhost", "idp.localhost", "127.0.0.1", "::1"];
 
 /// The certificate's names: the defaults, the hosts of the public URLs, then `extra`
 /// (the config's `[tls] names`), without repeats.
@@ -165,7 +162,6 @@ mod tests {
             [
                 "localhost",
                 "idp.localhost",
-                "*.localhost",
                 "127.0.0.1",
                 "::1",
                 "idp.example.test",
