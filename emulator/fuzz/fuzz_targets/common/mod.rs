@@ -97,6 +97,7 @@ pub static EMU: LazyLock<Emu> = LazyLock::new(|| {
     let options = Options {
         storage: Storage::Ephemeral,
         clock: std::sync::Arc::new(ManualClock::new(NOW_MILLIS)),
+        tls_authority: None,
     };
     let running = rt
         .block_on(emulator::start_with(config.clone(), options))
