@@ -31,6 +31,8 @@ pub enum Command {
     Run(crate::commands::RunArgs),
     /// Sign in through Cognito and the IdP headlessly; prints Cognito's tokens as JSON.
     Login(crate::commands::LoginArgs),
+    /// Write a starter for gating CI on your integration: config, scenario, justfile, CI jobs.
+    Init(crate::init::InitArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -150,6 +152,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Authenticator(command) => command,
         Command::Run(args) => return crate::commands::run(&args, out),
         Command::Login(args) => return crate::commands::login(&args, out),
+        Command::Init(args) => return crate::init::init(&args, out),
     };
     match command {
         AuthenticatorCommand::Init(args) => {

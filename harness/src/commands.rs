@@ -59,6 +59,16 @@ pub struct RunArgs {
     /// cores). With --url scenarios run one at a time: each resets the shared emulator.
     #[arg(short, long)]
     pub jobs: Option<usize>,
+    /// The emulator config of the emulators the harness starts (default: the embedded one).
+    #[arg(long, conflicts_with = "url")]
+    pub config: Option<PathBuf>,
+    /// Compare each transcript with `DIR/<scenario>.snap`; a difference or a missing snapshot
+    /// fails the scenario with a diff.
+    #[arg(long)]
+    pub snapshots: Option<PathBuf>,
+    /// With --snapshots: record the transcripts instead of comparing them.
+    #[arg(long, requires = "snapshots")]
+    pub update_snapshots: bool,
     /// Your own app under test (e.g. your dev server), for the scenarios' app steps
     /// (`open_app`, `click`, ...), instead of their `[app]` directory. Your app's config
     /// names the emulator it signs in through: use it with --url.
@@ -120,7 +130,10 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             cognito: url.clone(),
             idp: args.emulator.idp_url.clone(),
         },
-        None => Emulator::Spawn,
+        None => match &args.config {
+            Some(path) => Emulator::SpawnWith(Box::new(emulator::Config::load(path)?)),
+            None => Emulator::Spawn,
+        },
     };
     let n = scenarios.len();
     let jobs = args.jobs.unwrap_or_else(|| {
@@ -152,6 +165,23 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             signal = interrupted() => bail!("interrupted by {signal}: stopped every process the run started"),
         }
     })?;
+    let mut outcomes = outcomes;
+    if let Some(dir) = &args.snapshots {
+        let passed: Vec<bool> = outcomes.iter().map(|o| o.verdict.ok()).collect();
+        let recorded = crate::snapshots::apply(dir, &mut outcomes, args.update_snapshots)?;
+        if recorded > 0 {
+            writeln!(out, "recorded {recorded} transcripts in {}", dir.display())?;
+        }
+        for (o, _) in outcomes
+            .iter()
+            .zip(passed)
+            .filter(|(o, ok)| *ok && !o.verdict.ok())
+        {
+            if let runner::Verdict::Failed(why) = &o.verdict {
+                writeln!(out, "{}: {why}", o.name)?;
+            }
+        }
+    }
     writeln!(out, "\n{}", crate::report::summary(&outcomes))?;
     for o in &outcomes {
         if let runner::Verdict::ExpectedFailure(why) = &o.verdict {
