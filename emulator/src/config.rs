@@ -108,7 +108,7 @@ fn default_cognito_bind() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 9229))
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PoolConfig {
     /// A fixed pool id, so URLs and ARNs are stable across runs.
@@ -165,7 +165,7 @@ pub struct PoolConfig {
 }
 
 /// A pool's password policy, as `Policies.PasswordPolicy` holds it.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordPolicyConfig {
     #[serde(default)]
@@ -219,7 +219,7 @@ pub struct WebAuthnConfig {
     pub user_verification: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientConfig {
     pub id: String,
