@@ -208,7 +208,7 @@ pub struct CustomAttributeConfig {
 }
 
 /// A pool's passkey settings, as SetUserPoolMfaConfig takes them.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebAuthnConfig {
     /// The relying party ID (default: the emulator's host).

@@ -43,8 +43,7 @@ pub fn read(file: &str, top: &Value, notes: &mut Vec<Note>) -> Result<Vec<Piece>
             "AWS::Cognito::UserPoolGroup" => Some(group(logical, f, notes)?),
             "AWS::Cognito::UserPoolDomain" => domain(f, notes)?,
             other => {
-                let why = format!("{other}: {UNSUPPORTED}");
-                notes.push(Note::new(file, &path, &json!(other), why));
+                notes.push(Note::new(file, &path, &json!(other), UNSUPPORTED));
                 None
             }
         };
@@ -78,13 +77,17 @@ fn user_pool(
     let schema = f.objects("Schema")?;
     pool::schema(schema, &mut p, notes)?;
     p.mfa_factors = f.strings("EnabledMfas")?;
-    let rp_id = f.string("WebAuthnRelyingPartyID")?;
-    let user_verification = f.string("WebAuthnUserVerification")?;
-    if rp_id.is_some() || user_verification.is_some() {
-        p.webauthn = Some(WebAuthnConfig {
-            rp_id,
-            user_verification,
-        });
+    // Production's relying party is a host the emulator does not serve (SetUserPoolMfaConfig
+    // would refuse it): passkeys use the emulator's own host, its default.
+    if let Some(rp_id) = f.string("WebAuthnRelyingPartyID")? {
+        let why = "a production host: the emulator's passkeys use its own host (rp_id left out)";
+        notes.push(f.note("WebAuthnRelyingPartyID", &json!(rp_id), why));
+        p.webauthn = Some(WebAuthnConfig::default());
+    }
+    if let Some(uv) = f.string("WebAuthnUserVerification")? {
+        p.webauthn
+            .get_or_insert_with(WebAuthnConfig::default)
+            .user_verification = Some(uv);
     }
     f.report_rest(notes);
     Ok(Piece::Pool(Box::new(p)))

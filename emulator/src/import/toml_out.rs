@@ -37,6 +37,9 @@ pub fn render(imported: &Imported, sources: &[String]) -> Result<String, ImportE
     out.push_str(&lambda_comment(&imported.pools));
     out.push('\n');
     out.push_str(&pools_toml(&imported.pools)?);
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
     Ok(out)
 }
 
