@@ -2,7 +2,7 @@
 //! under `fixtures/import/`) each import to the expected config, report every setting the
 //! config cannot hold by name, and load; the default config exported through the API and
 //! imported again is the same config.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod common;
 

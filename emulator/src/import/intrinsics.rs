@@ -319,3 +319,71 @@ fn get_att_args(arg: &Value) -> Option<(String, String)> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(value: Value, expect: Result<Value, &str>) {
+        let top = json!({
+            "Parameters": {"Stage": {"Type": "String", "Default": "dev"}},
+            "Resources": {
+                "Pool": {"Type": "AWS::Cognito::UserPool", "Properties": {}},
+                "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"FunctionName": {"Fn::Sub": "link-${Stage}"}}},
+                "Idp": {"Type": "AWS::Cognito::UserPoolIdentityProvider", "Properties": {"ProviderName": "Mosaic"}},
+                "Loop": {"Type": "AWS::Cognito::UserPoolGroup", "Properties": {"GroupName": {"Ref": "Loop"}}},
+            },
+        });
+        let resources = top["Resources"].as_object().unwrap();
+        let t = Template::new("t.json", resources, &top);
+        match (t.resolve(&value, "P"), expect) {
+            (Ok(got), Ok(want)) => assert_eq!(got, want),
+            (Err(e), Err(want)) => assert!(e.to_string().contains(want), "{e}"),
+            (got, want) => panic!("{value}: got {got:?}, want {want:?}"),
+        }
+    }
+
+    #[test]
+    fn intrinsics_resolve_within_the_template() {
+        check(json!({"Ref": "Pool"}), Ok(json!("us-east-1_Pool")));
+        check(json!({"Ref": "Idp"}), Ok(json!("Mosaic")));
+        check(
+            json!({"Fn::GetAtt": ["Fn", "Arn"]}),
+            Ok(json!(
+                "arn:aws:lambda:us-east-1:000000000000:function:link-dev"
+            )),
+        );
+        check(
+            json!({"Fn::GetAtt": "Pool.ProviderURL"}),
+            Ok(json!(
+                "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Pool"
+            )),
+        );
+        check(
+            json!({"Fn::Join": ["", ["https://", {"Ref": "Stage"}, ".example.com"]]}),
+            Ok(json!("https://dev.example.com")),
+        );
+        check(
+            json!({"Fn::Sub": ["${A}-${Pool}-${!Literal}", {"A": "x"}]}),
+            Ok(json!("x-us-east-1_Pool-${Literal}")),
+        );
+        check(json!({"Fn::Select": [1, ["a", "b"]]}), Ok(json!("b")));
+        check(
+            json!(["COGNITO", {"Ref": "AWS::NoValue"}]),
+            Ok(json!(["COGNITO"])),
+        );
+        check(json!({"Ref": "Loop"}), Err("nest too deep"));
+        check(
+            json!({"Ref": "Nope"}),
+            Err("P.Ref: Nope is not a resource of this template"),
+        );
+        check(
+            json!({"Fn::GetAtt": ["Idp", "Arn"]}),
+            Err("Fn::GetAtt Idp.Arn"),
+        );
+        check(
+            json!({"Fn::ImportValue": "x"}),
+            Err("Fn::ImportValue is not resolved"),
+        );
+    }
+}
