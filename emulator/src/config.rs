@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_TOML: &str = include_str!("../../fixtures/emulator.toml");
 
@@ -92,7 +92,7 @@ pub struct CognitoConfig {
 }
 
 /// Whose name a pool's tokens carry in `iss`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum IssuerStyle {
     /// The emulator's own origin, `http://localhost:9229/<pool>`, where discovery and the
@@ -109,7 +109,7 @@ fn default_cognito_bind() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 9229))
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PoolConfig {
     /// A fixed pool id, so URLs and ARNs are stable across runs.
@@ -147,10 +147,69 @@ pub struct PoolConfig {
     /// The `iss` of this pool's tokens (default: `[cognito] issuer`).
     #[serde(default)]
     pub issuer: Option<IssuerStyle>,
+    /// `Policies.PasswordPolicy` (absent members keep Cognito's defaults).
+    #[serde(default)]
+    pub password_policy: Option<PasswordPolicyConfig>,
+    /// `MfaConfiguration`: `OFF` (default), `ON` or `OPTIONAL`.
+    #[serde(default)]
+    pub mfa: Option<String>,
+    /// The MFA factors SetUserPoolMfaConfig enables: `SOFTWARE_TOKEN_MFA`, `SMS_MFA`,
+    /// `EMAIL_OTP`.
+    #[serde(default)]
+    pub mfa_factors: Vec<String>,
+    /// Custom attributes (`Schema`), named without the `custom:` prefix.
+    #[serde(default)]
+    pub custom_attributes: Vec<CustomAttributeConfig>,
+    /// `DeletionProtection = ACTIVE`: DeleteUserPool refuses.
+    #[serde(default)]
+    pub deletion_protection: Option<bool>,
+}
+
+/// A pool's password policy, as `Policies.PasswordPolicy` holds it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordPolicyConfig {
+    #[serde(default)]
+    pub minimum_length: Option<i64>,
+    #[serde(default)]
+    pub require_uppercase: Option<bool>,
+    #[serde(default)]
+    pub require_lowercase: Option<bool>,
+    #[serde(default)]
+    pub require_numbers: Option<bool>,
+    #[serde(default)]
+    pub require_symbols: Option<bool>,
+    #[serde(default)]
+    pub temporary_password_validity_days: Option<i64>,
+}
+
+/// A custom attribute, as a `SchemaAttributeType` describes it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomAttributeConfig {
+    pub name: String,
+    /// `String` (default), `Number`, `DateTime` or `Boolean`.
+    #[serde(default, rename = "type")]
+    pub data_type: Option<String>,
+    /// Default true.
+    #[serde(default)]
+    pub mutable: Option<bool>,
+    #[serde(default)]
+    pub developer_only: Option<bool>,
+    /// `StringAttributeConstraints`.
+    #[serde(default)]
+    pub min_length: Option<String>,
+    #[serde(default)]
+    pub max_length: Option<String>,
+    /// `NumberAttributeConstraints`.
+    #[serde(default)]
+    pub min_value: Option<String>,
+    #[serde(default)]
+    pub max_value: Option<String>,
 }
 
 /// A pool's passkey settings, as SetUserPoolMfaConfig takes them.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebAuthnConfig {
     /// The relying party ID (default: the emulator's host).
@@ -161,7 +220,7 @@ pub struct WebAuthnConfig {
     pub user_verification: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientConfig {
     pub id: String,
@@ -180,9 +239,46 @@ pub struct ClientConfig {
     pub supported_identity_providers: Vec<String>,
     #[serde(default)]
     pub explicit_auth_flows: Vec<String>,
+    /// Token lifetimes, in `token_validity_units` (Cognito's defaults: access and ID tokens
+    /// 1 hour, refresh tokens 30 days).
+    #[serde(default)]
+    pub access_token_validity: Option<i64>,
+    #[serde(default)]
+    pub id_token_validity: Option<i64>,
+    #[serde(default)]
+    pub refresh_token_validity: Option<i64>,
+    #[serde(default)]
+    pub token_validity_units: Option<TokenValidityUnits>,
+    /// Minutes a sign-in session lasts (3 to 15; default 3).
+    #[serde(default)]
+    pub auth_session_validity: Option<i64>,
+    /// `ENABLED` or `LEGACY` (the API's default).
+    #[serde(default)]
+    pub prevent_user_existence_errors: Option<String>,
+    /// Default true.
+    #[serde(default)]
+    pub enable_token_revocation: Option<bool>,
+    #[serde(default)]
+    pub read_attributes: Vec<String>,
+    #[serde(default)]
+    pub write_attributes: Vec<String>,
+    #[serde(default)]
+    pub default_redirect_uri: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// `TokenValidityUnits`: `seconds`, `minutes`, `hours` or `days` per token.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenValidityUnits {
+    #[serde(default)]
+    pub access_token: Option<String>,
+    #[serde(default)]
+    pub id_token: Option<String>,
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdpConfig {
     pub name: String,

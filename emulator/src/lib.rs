@@ -9,6 +9,7 @@ pub mod cognito;
 pub mod config;
 pub mod control;
 pub mod idp;
+pub mod import;
 pub mod journal;
 pub mod jws;
 pub mod outbox;

@@ -50,6 +50,10 @@ enum Command {
     Ca,
     /// WebAuthn tools: `webauthn verify registration|authentication`.
     Webauthn(Box<emulator::webauthn::cli::WebauthnArgs>),
+    /// Write a config from a pool's `aws cognito-idp describe-*` JSON or a CloudFormation template.
+    Import(emulator::import::cli::ImportArgs),
+    /// Write a running emulator's pools as `aws cognito-idp describe-*` JSON files.
+    Export(emulator::import::cli::ExportArgs),
 }
 
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {
@@ -190,6 +194,8 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Some(Command::CheckConfig) => load_config(&cli).map(|_| println!("config ok")),
         Some(Command::Ca) => print_ca(&cli),
+        Some(Command::Import(args)) => emulator::import::cli::run_import(args),
+        Some(Command::Export(args)) => emulator::import::cli::run_export(args),
         Some(Command::Webauthn(args)) => {
             return match emulator::webauthn::cli::run(args, &mut std::io::stdout()) {
                 Ok(true) => ExitCode::SUCCESS,
