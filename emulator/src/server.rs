@@ -131,12 +131,13 @@ pub async fn start_with(mut config: Config, options: Options) -> anyhow::Result<
             .persist_to(&path)
             .with_context(|| format!("opening the journal file {}", path.display()))?;
     }
+    let faults = crate::faults::Faults::new(options.clock.clone());
     let cognito = Cognito {
         store: Arc::new(store),
-        clock: options.clock.clone(),
+        clock: faults.clock(crate::faults::Side::Cognito),
         entropy: Arc::new(entropy),
         journal: journal.clone(),
-        outbox: Outbox::new(options.clock.clone()),
+        outbox: Outbox::new(options.clock.clone()).with_faults(faults.clone()),
         keys: Arc::new(KeyRing::default()),
         region: config.region.clone(),
         base_url: url.trim_end_matches('/').to_owned(),
@@ -146,6 +147,7 @@ pub async fn start_with(mut config: Config, options: Options) -> anyhow::Result<
                 .trigger_timeout_ms
                 .map(std::time::Duration::from_millis),
         )),
+        faults,
     };
     crate::seed::apply(&cognito, &config)
         .map_err(|e| anyhow::anyhow!("applying the config: {e}"))?;

@@ -38,6 +38,8 @@ pub struct Cognito {
     pub base_url: String,
     /// Outbound HTTP (to IdPs and RIE targets), the IdP key cache and trigger workers.
     pub services: Arc<Services>,
+    /// Injected faults (shared with the IdP).
+    pub faults: crate::faults::Faults,
 }
 
 /// What the hosted UI and federation need beyond the store.

@@ -61,11 +61,14 @@ pub fn step(cx: &Cognito, name: &str, flow: &str, detail: Value) {
     );
 }
 
-/// Record a refused request of a hosted flow.
-/// Record a refusal; secrets in it (a client secret or password sent in a query, a code)
-/// are redacted.
+/// Record a refused request of a hosted flow; secrets in it (a client secret or password
+/// sent in a query, a code) are redacted, and the active injected faults named.
 pub fn rejected(cx: &Cognito, name: &str, flow: Option<&str>, detail: Value) {
-    let (detail, _) = crate::redact::value(detail);
+    let (mut detail, _) = crate::redact::value(detail);
+    let faults = cx.faults.labels();
+    if let (false, Some(m)) = (faults.is_empty(), detail.as_object_mut()) {
+        m.insert("faults".into(), faults.into());
+    }
     cx.journal
         .record(Service::Cognito, EventKind::Rejected, name, flow, detail);
 }
