@@ -90,7 +90,9 @@ async fn journal_get(
     q: Result<Query<journal::Query>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     match q {
-        Ok(Query(q)) => axum::Json(json!({"events": s.cognito.journal.query(&q)})).into_response(),
+        Ok(Query(q)) => {
+            axum::Json(json!({"events": s.cognito.journal.wait_for(&q).await})).into_response()
+        }
         Err(e) => (
             StatusCode::BAD_REQUEST,
             axum::Json(json!({"error": e.body_text()})),

@@ -43,6 +43,33 @@ enum Command {
     CheckConfig,
     /// WebAuthn tools: `webauthn verify registration|authentication`.
     Webauthn(Box<emulator::webauthn::cli::WebauthnArgs>),
+    /// Print a running emulator's journal, one line per event.
+    Journal(JournalArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct JournalArgs {
+    /// Keep printing new events as they happen.
+    #[arg(long, short)]
+    follow: bool,
+    /// Only the events of this flow.
+    #[arg(long)]
+    flow: Option<String>,
+    /// The emulator's Cognito origin.
+    #[arg(long, default_value = "http://localhost:9229")]
+    url: String,
+}
+
+/// `emulator journal`: coloured when stdout is a terminal (and `NO_COLOR` is unset).
+async fn journal(args: &JournalArgs) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let tail = emulator::journal::tail::Tail {
+        url: args.url.clone(),
+        flow: args.flow.clone(),
+        follow: args.follow,
+        color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    emulator::journal::tail::run(&tail, &mut std::io::stdout()).await
 }
 
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {
@@ -154,6 +181,10 @@ fn main() -> ExitCode {
                 }
             };
         }
+        Some(Command::Journal(args)) => match tokio::runtime::Runtime::new() {
+            Ok(rt) => rt.block_on(journal(args)),
+            Err(e) => Err(e.into()),
+        },
         None => match tokio::runtime::Runtime::new() {
             Ok(rt) => rt.block_on(serve(cli)),
             Err(e) => Err(e.into()),

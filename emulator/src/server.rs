@@ -61,6 +61,7 @@ pub struct Running {
 impl Running {
     /// Stop accepting connections, finish in-flight requests, and return.
     pub async fn stop(mut self) {
+        self.cognito.journal.close();
         if let Some(idp) = self.idp_server.take() {
             idp.stop().await;
         }
