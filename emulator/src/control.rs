@@ -44,7 +44,7 @@ async fn health_get() -> Response {
 }
 
 /// Wipe all state, then apply the config again: back to a fresh start.
-async fn reset_post(State(s): State<Control>) -> Response {
+pub async fn reset_post(State(s): State<Control>) -> Response {
     let cx = &s.cognito;
     let wiped = cx.store.wipe();
     cx.keys.clear();

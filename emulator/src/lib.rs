@@ -7,6 +7,7 @@
 pub mod clock;
 pub mod cognito;
 pub mod config;
+pub mod console;
 pub mod control;
 pub mod faults;
 pub mod idp;

@@ -112,6 +112,7 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
             .map(|id| format!("  pool {id}: issuer {url}/{id}")),
     );
     lines.push(format!("Control plane          {url}/_emulator/health"));
+    lines.push(format!("Console                {url}/_emulator/ui"));
     if let (Some(idp), Some(config)) = (&running.idp_url, &running.idp) {
         lines.push(format!(
             "Passwordless IdP       {idp}/cis/oidc/.well-known/openid-configuration"

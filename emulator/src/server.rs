@@ -170,7 +170,8 @@ pub async fn start_with(mut config: Config, options: Options) -> anyhow::Result<
         config: Arc::new(config),
     };
     let app = crate::cognito::http::router(cognito.clone())
-        .merge(crate::control::router(control.clone()));
+        .merge(crate::control::router(control.clone()))
+        .merge(crate::console::router(control.clone()));
     let (idp_addr, idp_url, idp_server) = match (idp_bound, &idp) {
         (Some(bound), Some(state)) => {
             let app =

@@ -15,7 +15,7 @@ use crate::idp::Idp;
 use crate::journal::{EventKind, Service};
 
 /// A fault as the control plane lists it: its fields and its label.
-fn listed(fault: &Fault) -> Value {
+pub fn listed(fault: &Fault) -> Value {
     let mut v = serde_json::to_value(fault).unwrap_or(Value::Null);
     if let Some(m) = v.as_object_mut() {
         m.insert("label".into(), fault.label().into());
@@ -31,11 +31,10 @@ pub async fn faults_get(State(s): State<Control>) -> Response {
     axum::Json(list(&s)).into_response()
 }
 
-/// Sets one fault from a JSON body; bad input is a 400 naming the problem, journaled, and
-/// changes nothing.
-pub async fn faults_post(State(s): State<Control>, body: Bytes) -> Response {
+/// Sets one fault from a JSON body, journaled either way; bad input changes nothing.
+pub fn set_json(s: &Control, body: &[u8]) -> Result<Fault, String> {
     let journal = &s.cognito.journal;
-    let parsed = serde_json::from_slice::<Fault>(&body).map_err(|e| e.to_string());
+    let parsed = serde_json::from_slice::<Fault>(body).map_err(|e| e.to_string());
     match parsed.and_then(|f| s.cognito.faults.set(f.clone()).map(|()| f)) {
         Ok(fault) => {
             journal.record(
@@ -45,7 +44,7 @@ pub async fn faults_post(State(s): State<Control>, body: Bytes) -> Response {
                 None,
                 json!({"fault": fault.label(), "spec": fault}),
             );
-            (StatusCode::CREATED, axum::Json(list(&s))).into_response()
+            Ok(fault)
         }
         Err(e) => {
             journal.record(
@@ -55,12 +54,13 @@ pub async fn faults_post(State(s): State<Control>, body: Bytes) -> Response {
                 None,
                 json!({"error": e}),
             );
-            (StatusCode::BAD_REQUEST, axum::Json(json!({"error": e}))).into_response()
+            Err(e)
         }
     }
 }
 
-pub async fn faults_delete(State(s): State<Control>) -> Response {
+/// Clears every fault, journaled with the ones it cleared.
+pub fn clear_all(s: &Control) {
     let cleared = s.cognito.faults.clear();
     let labels: Vec<String> = cleared.iter().map(Fault::label).collect();
     s.cognito.journal.record(
@@ -70,6 +70,18 @@ pub async fn faults_delete(State(s): State<Control>) -> Response {
         None,
         json!({"faults": labels}),
     );
+}
+
+/// Sets one fault; bad input is a 400 naming the problem.
+pub async fn faults_post(State(s): State<Control>, body: Bytes) -> Response {
+    match set_json(&s, &body) {
+        Ok(_) => (StatusCode::CREATED, axum::Json(list(&s))).into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, axum::Json(json!({"error": e}))).into_response(),
+    }
+}
+
+pub async fn faults_delete(State(s): State<Control>) -> Response {
+    clear_all(&s);
     axum::Json(list(&s)).into_response()
 }
 

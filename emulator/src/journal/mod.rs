@@ -45,6 +45,31 @@ pub enum EventKind {
     Admin,
 }
 
+impl Service {
+    /// The wire name (`cognito`, `idp`, `control`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Cognito => "cognito",
+            Self::Idp => "idp",
+            Self::Control => "control",
+        }
+    }
+}
+
+impl EventKind {
+    /// The wire name (`api_call`, `rejected`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ApiCall => "api_call",
+            Self::Rejected => "rejected",
+            Self::FlowStep => "flow_step",
+            Self::Trigger => "trigger",
+            Self::MessageSent => "message_sent",
+            Self::Admin => "admin",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Event {
     pub seq: u64,

@@ -89,12 +89,7 @@ pub fn line(e: &Event, color: bool) -> String {
         ms / 1000 % 60,
         ms % 1000
     );
-    let service = match e.service {
-        Service::Cognito => "cognito",
-        Service::Idp => "idp",
-        Service::Control => "control",
-    };
-    let kind = kind_name(e.kind);
+    let (service, kind) = (e.service.name(), e.kind.name());
     let head = format!(
         "{time} {service:<7} {kind:<12} {:<12} {}",
         e.flow.as_deref().map_or("-", short),
@@ -136,17 +131,6 @@ fn short(flow: &str) -> &str {
         end -= 1;
     }
     &flow[..end]
-}
-
-fn kind_name(kind: EventKind) -> &'static str {
-    match kind {
-        EventKind::ApiCall => "api_call",
-        EventKind::Rejected => "rejected",
-        EventKind::FlowStep => "flow_step",
-        EventKind::Trigger => "trigger",
-        EventKind::MessageSent => "message_sent",
-        EventKind::Admin => "admin",
-    }
 }
 
 #[cfg(test)]
