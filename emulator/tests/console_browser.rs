@@ -42,6 +42,35 @@ async fn screenshot(w: &Window, name: &str) {
     std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
 }
 
+/// The serious and critical accessibility violations axe-core (from npm, in
+/// `fixtures/clients`: `just setup`) finds on the page.
+async fn axe(w: &Window) -> Vec<String> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/clients/node_modules/axe-core/axe.min.js"
+    );
+    let source = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{path}: {e}: run `just setup` (npm ci in fixtures/clients)"));
+    w.client
+        .execute(&format!("{source}; return null"), vec![])
+        .await
+        .unwrap();
+    let script = "const done = arguments[arguments.length - 1];
+        axe.run(document, {resultTypes: ['violations']})
+          .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
+          .catch(e => done(['axe failed: ' + e]));";
+    let v = w.client.execute_async(script, vec![]).await.unwrap();
+    serde_json::from_value(v).unwrap()
+}
+
+/// Saves the page's PNG and checks it with axe-core.
+async fn check_page(w: &Window, name: &str) {
+    screenshot(w, name).await;
+    let violations = axe(w).await;
+    assert!(violations.is_empty(), "{name}: {violations:#?}");
+}
+
 /// Resolves once `selector`'s text contains `text` (a MutationObserver: the page's own
 /// change, not a timer).
 async fn until_text(w: &Window, selector: &str, text: &str) {
@@ -88,7 +117,7 @@ async fn the_console_shows_a_federated_sign_in() {
         "{firsts:?}"
     );
     let linked = run(&w, "return [...document.querySelectorAll('tbody tr')].find(r => r.textContent.includes('+ IdP')).querySelector('a').href").await;
-    screenshot(&w, "journal").await;
+    check_page(&w, "journal").await;
 
     // Its diagram: the lifelines, then the steps in the order they happened.
     w.client.goto(linked.as_str().unwrap()).await.unwrap();
@@ -138,7 +167,7 @@ async fn the_console_shows_a_federated_sign_in() {
         run(&w, "return document.querySelector('details.arrow').open").await,
         true
     );
-    screenshot(&w, "flow").await;
+    check_page(&w, "flow").await;
 
     // The outbox: the OTP, and a new one appears without reloading.
     w.client
@@ -155,7 +184,7 @@ async fn the_console_shows_a_federated_sign_in() {
     .await;
     let second = idp.otp("second@example.com").await;
     until_text(&w, "#inbox", &second).await;
-    screenshot(&w, "outbox").await;
+    check_page(&w, "outbox").await;
 
     // The IdP's user and their passkey; the federated user in the pool.
     w.client
@@ -182,7 +211,7 @@ async fn the_console_shows_a_federated_sign_in() {
         page.contains("internal") || page.contains("hybrid"),
         "transports: {page}"
     );
-    screenshot(&w, "idp").await;
+    check_page(&w, "idp").await;
     w.client
         .goto(&format!("{base}/_emulator/ui/users"))
         .await
@@ -193,13 +222,13 @@ async fn the_console_shows_a_federated_sign_in() {
         "{page}"
     );
     assert!(page.as_str().unwrap().contains("Mosaic"), "{page}");
-    screenshot(&w, "users").await;
+    check_page(&w, "users").await;
     w.client
         .goto(&format!("{base}/_emulator/ui"))
         .await
         .unwrap();
     assert!(texts(&w, "code").await.contains(&common::CLIENT.to_owned()));
-    screenshot(&w, "pools").await;
+    check_page(&w, "pools").await;
 
     // Faults: one button sets one, the page lists it, another clears them.
     w.client
@@ -225,7 +254,7 @@ async fn the_console_shows_a_federated_sign_in() {
         .for_element(Locator::XPath(shown))
         .await
         .unwrap();
-    screenshot(&w, "faults").await;
+    check_page(&w, "faults").await;
     let listed: Value = reqwest::get(format!("{base}/_emulator/faults"))
         .await
         .unwrap()
@@ -246,5 +275,46 @@ async fn the_console_shows_a_federated_sign_in() {
         .for_element(Locator::XPath(none))
         .await
         .unwrap();
+    // The checker itself: a button without a name is a critical violation.
+    run(
+        &w,
+        "document.querySelector('main').append(document.createElement('button')); return null",
+    )
+    .await;
+    let found = axe(&w).await;
+    assert!(
+        found.iter().any(|v| v.starts_with("button-name")),
+        "{found:?}"
+    );
     w.close().await;
+}
+
+/// The hosted pages a user signs in on: Cognito's login page and the IdP's, checked with
+/// axe-core.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hosted_pages_have_no_serious_accessibility_violations() {
+    let idp = idp_support::start().await;
+    let base = idp.emu.cognito_url.clone();
+    let driver = Chromedriver::start().await.unwrap();
+    let w = driver
+        .window(&AuthenticatorConfig::platform_passkey())
+        .await
+        .unwrap();
+    let authorize = format!(
+        "{base}/oauth2/authorize?client_id={}&response_type=code&scope=openid+email&redirect_uri={}",
+        common::CLIENT,
+        oauth_support::CALLBACK
+    );
+    w.client.goto(&authorize).await.unwrap();
+    let login = axe(&w).await;
+    screenshot(&w, "hosted-login").await;
+    w.client
+        .goto(&format!("{authorize}&identity_provider=Mosaic"))
+        .await
+        .unwrap();
+    let at_idp = axe(&w).await;
+    screenshot(&w, "idp-login").await;
+    w.close().await;
+    assert!(login.is_empty(), "Cognito's login page: {login:#?}");
+    assert!(at_idp.is_empty(), "the IdP's login page: {at_idp:#?}");
 }
