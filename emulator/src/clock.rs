@@ -59,6 +59,31 @@ impl Clock for ManualClock {
     }
 }
 
+/// Another clock moved by a shared, adjustable offset: how a fault skews one service's time
+/// against the other's (`faults`), or advances both.
+#[derive(Debug)]
+pub struct SkewedClock {
+    base: std::sync::Arc<dyn Clock>,
+    offset_millis: std::sync::Arc<AtomicI64>,
+}
+
+impl SkewedClock {
+    pub fn new(base: std::sync::Arc<dyn Clock>, offset_millis: std::sync::Arc<AtomicI64>) -> Self {
+        Self {
+            base,
+            offset_millis,
+        }
+    }
+}
+
+impl Clock for SkewedClock {
+    fn now_millis(&self) -> i64 {
+        self.base
+            .now_millis()
+            .saturating_add(self.offset_millis.load(Ordering::SeqCst))
+    }
+}
+
 /// The random source: ChaCha20 seeded from the config (deterministic) or from the OS.
 ///
 /// A `std::sync::Mutex` because it is never held across an `.await`.
@@ -178,5 +203,16 @@ mod tests {
         assert_eq!(c.now_secs(), 1);
         c.advance_secs(5);
         assert_eq!(c.now_millis(), 6_000);
+    }
+
+    #[test]
+    fn a_skewed_clock_follows_its_base_and_its_offset() {
+        let base = std::sync::Arc::new(ManualClock::new(10_000));
+        let offset = std::sync::Arc::new(AtomicI64::new(-3_000));
+        let skewed = SkewedClock::new(base.clone(), offset.clone());
+        assert_eq!(skewed.now_millis(), 7_000);
+        base.advance_secs(1);
+        offset.store(0, Ordering::SeqCst);
+        assert_eq!(skewed.now_millis(), 11_000);
     }
 }

@@ -1,4 +1,5 @@
-//! The control plane under `/_emulator/`: health, reset, the outbox and the event journal.
+//! The control plane under `/_emulator/`: health, reset, the outbox, the event journal and
+//! injected faults.
 //! Apart from the emulated APIs, so tests and harnesses never mistake it for Cognito.
 
 use axum::Router;
@@ -11,6 +12,7 @@ use serde_json::json;
 
 use crate::cognito::Cognito;
 use crate::config::Config;
+use crate::faults::http as faults;
 use crate::journal::{self, EventKind, Service};
 
 #[derive(Debug, Clone)]
@@ -28,6 +30,12 @@ pub fn router(state: Control) -> Router {
         .route("/_emulator/outbox", get(outbox_get).delete(outbox_delete))
         .route("/_emulator/journal", get(journal_get))
         .route("/_emulator/idp/users", get(crate::idp::admin::users_get))
+        .route(
+            "/_emulator/faults",
+            get(faults::faults_get)
+                .post(faults::faults_post)
+                .delete(faults::faults_delete),
+        )
         .with_state(state)
 }
 
@@ -36,7 +44,7 @@ async fn health_get() -> Response {
 }
 
 /// Wipe all state, then apply the config again: back to a fresh start.
-async fn reset_post(State(s): State<Control>) -> Response {
+pub async fn reset_post(State(s): State<Control>) -> Response {
     let cx = &s.cognito;
     let wiped = cx.store.wipe();
     cx.keys.clear();
@@ -45,6 +53,7 @@ async fn reset_post(State(s): State<Control>) -> Response {
     }
     cx.outbox.clear();
     cx.journal.clear();
+    cx.faults.clear();
     let result = wiped
         .map_err(|e| e.to_string())
         .and_then(|()| crate::seed::apply(cx, &s.config));
@@ -81,7 +90,9 @@ async fn journal_get(
     q: Result<Query<journal::Query>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     match q {
-        Ok(Query(q)) => axum::Json(json!({"events": s.cognito.journal.query(&q)})).into_response(),
+        Ok(Query(q)) => {
+            axum::Json(json!({"events": s.cognito.journal.wait_for(&q).await})).into_response()
+        }
         Err(e) => (
             StatusCode::BAD_REQUEST,
             axum::Json(json!({"error": e.body_text()})),

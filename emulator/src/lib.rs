@@ -7,7 +7,9 @@
 pub mod clock;
 pub mod cognito;
 pub mod config;
+pub mod console;
 pub mod control;
+pub mod faults;
 pub mod idp;
 pub mod import;
 pub mod journal;

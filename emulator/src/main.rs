@@ -54,6 +54,34 @@ enum Command {
     Import(emulator::import::cli::ImportArgs),
     /// Write a running emulator's pools as `aws cognito-idp describe-*` JSON files.
     Export(emulator::import::cli::ExportArgs),
+
+    /// Print a running emulator's journal, one line per event.
+    Journal(JournalArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct JournalArgs {
+    /// Keep printing new events as they happen.
+    #[arg(long, short)]
+    follow: bool,
+    /// Only the events of this flow.
+    #[arg(long)]
+    flow: Option<String>,
+    /// The emulator's Cognito origin.
+    #[arg(long, default_value = "http://localhost:9229")]
+    url: String,
+}
+
+/// `emulator journal`: coloured when stdout is a terminal (and `NO_COLOR` is unset).
+async fn journal(args: &JournalArgs) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let tail = emulator::journal::tail::Tail {
+        url: args.url.clone(),
+        flow: args.flow.clone(),
+        follow: args.follow,
+        color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    emulator::journal::tail::run(&tail, &mut std::io::stdout()).await
 }
 
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {
@@ -123,6 +151,7 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
         }
     }));
     lines.push(format!("Control plane          {url}/_emulator/health"));
+    lines.push(format!("Console                {url}/_emulator/ui"));
     if let (Some(idp), Some(config)) = (&running.idp_url, &running.idp) {
         lines.push(format!(
             "Passwordless IdP       {idp}/cis/oidc/.well-known/openid-configuration"
@@ -206,6 +235,10 @@ fn main() -> ExitCode {
                 }
             };
         }
+        Some(Command::Journal(args)) => match tokio::runtime::Runtime::new() {
+            Ok(rt) => rt.block_on(journal(args)),
+            Err(e) => Err(e.into()),
+        },
         None => match tokio::runtime::Runtime::new() {
             Ok(rt) => rt.block_on(serve(cli)),
             Err(e) => Err(e.into()),

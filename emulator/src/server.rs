@@ -68,6 +68,7 @@ pub struct Running {
 impl Running {
     /// Stop accepting connections, finish in-flight requests, and return.
     pub async fn stop(mut self) {
+        self.cognito.journal.close();
         if let Some(idp) = self.idp_server.take() {
             idp.stop().await;
         }
@@ -180,12 +181,13 @@ pub async fn start_with(mut config: Config, options: Options) -> anyhow::Result<
             .persist_to(&path)
             .with_context(|| format!("opening the journal file {}", path.display()))?;
     }
+    let faults = crate::faults::Faults::new(options.clock.clone());
     let cognito = Cognito {
         store: Arc::new(store),
-        clock: options.clock.clone(),
+        clock: faults.clock(crate::faults::Side::Cognito),
         entropy: Arc::new(entropy),
         journal: journal.clone(),
-        outbox: Outbox::new(options.clock.clone()),
+        outbox: Outbox::new(options.clock.clone()).with_faults(faults.clone()),
         keys: Arc::new(KeyRing::default()),
         region: config.region.clone(),
         base_url: url.trim_end_matches('/').to_owned(),
@@ -205,6 +207,8 @@ pub async fn start_with(mut config: Config, options: Options) -> anyhow::Result<
                 .filter_map(|p| Some((p.id.clone(), p.issuer?)))
                 .collect(),
         }),
+
+        faults,
     };
     crate::seed::apply(&cognito, &config)
         .map_err(|e| anyhow::anyhow!("applying the config: {e}"))?;
@@ -226,7 +230,8 @@ pub async fn start_with(mut config: Config, options: Options) -> anyhow::Result<
         config: Arc::new(config),
     };
     let app = crate::cognito::http::router(cognito.clone())
-        .merge(crate::control::router(control.clone()));
+        .merge(crate::control::router(control.clone()))
+        .merge(crate::console::router(control.clone()));
     let (idp_addr, idp_url, idp_server) = match (idp_bound, &idp) {
         (Some(bound), Some(state)) => {
             let app =

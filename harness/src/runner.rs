@@ -346,6 +346,9 @@ async fn preconditions(scenario: &Scenario, driver: &Driver) -> anyhow::Result<(
     for u in &scenario.preconditions.native_users {
         cognito.create_native_user(&u.email, &u.password).await?;
     }
+    for f in &scenario.preconditions.faults {
+        cognito.set_fault(f).await?;
+    }
     Ok(())
 }
 

@@ -126,6 +126,10 @@ pub struct Preconditions {
     /// `EMAIL_OTP`, `SMS_OTP`): the pool's `Policies.SignInPolicy`, set through the API.
     #[serde(default)]
     pub first_factors: Vec<String>,
+    /// Injected faults, as `POST /_emulator/faults` takes them (`{ fault = "idp_endpoint",
+    /// endpoint = "userinfo", status = 503 }`), set before the first step.
+    #[serde(default)]
+    pub faults: Vec<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

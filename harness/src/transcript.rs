@@ -27,6 +27,8 @@ const DETAIL_KEYS: &[&str] = &[
     "purpose",
     "destination",
     "challenge",
+    "fault",
+    "faults",
 ];
 
 #[derive(Debug)]

@@ -41,6 +41,9 @@ pub struct Cognito {
     pub services: Arc<Services>,
     /// Which form of `iss` each pool's tokens carry.
     pub issuers: Arc<Issuers>,
+
+    /// Injected faults (shared with the IdP).
+    pub faults: crate::faults::Faults,
 }
 
 /// What the hosted UI and federation need beyond the store.

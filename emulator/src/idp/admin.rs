@@ -11,7 +11,7 @@ use super::Idp;
 use crate::control::Control;
 use crate::store::StoreError;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct UsersQuery {
     tenant: Option<String>,
     /// An email or phone number.

@@ -69,5 +69,9 @@ pub fn router(idp: Idp) -> Router {
         .route("/cis/api/tickets/{ticket}/attach", post(x::attach_post))
         .route("/cis/api/tickets/{ticket}/finish", post(x::finish_post))
         .layer(axum::extract::DefaultBodyLimit::max(1 << 20))
+        .layer(axum::middleware::from_fn_with_state(
+            idp.clone(),
+            crate::faults::http::idp_endpoints,
+        ))
         .with_state(idp)
 }

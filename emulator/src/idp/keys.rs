@@ -1,5 +1,6 @@
 //! The IdP's RS256 signing key: drawn from the injected random source on first use, persisted
-//! in the store, published as a JWKS.
+//! in the store, published as a JWKS. Under a key-rotation fault, a second key (drawn once,
+//! kept in memory) signs instead.
 
 use std::sync::{Arc, Mutex};
 
@@ -57,6 +58,8 @@ impl Key {
 #[derive(Debug, Default)]
 pub struct IdpKeys {
     cache: Mutex<Option<Arc<Key>>>,
+    /// The key a rotation fault signs with, drawn on first use.
+    rotated: Mutex<Option<Arc<Key>>>,
 }
 
 /// The stored key, or a new one drawn from `entropy` and stored.
@@ -87,11 +90,34 @@ impl IdpKeys {
         Ok(key)
     }
 
-    pub fn clear(&self) {
-        *self.cache.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    /// The new key of a rotation fault (not stored: clearing the fault restores the old one).
+    pub fn rotated(&self, entropy: &Entropy) -> Result<Arc<Key>, OAuthError> {
+        let mut rotated = self.rotated.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(k) = rotated.as_ref() {
+            return Ok(k.clone());
+        }
+        let der = jws::generate(entropy).map_err(|e| OAuthError::server_error(e.to_string()))?;
+        let key = Arc::new(Key::from_pkcs8(&der)?);
+        *rotated = Some(key.clone());
+        Ok(key)
     }
 
-    pub fn jwks(&self, store: &Store, entropy: &Entropy) -> Result<Value, OAuthError> {
-        Ok(json!({"keys": [self.get(store, entropy)?.jwk]}))
+    pub fn clear(&self) {
+        *self.cache.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        *self.rotated.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// The published keys: the key, preceded by a rotated one when it is published.
+    pub fn jwks(
+        &self,
+        store: &Store,
+        entropy: &Entropy,
+        rotated_published: bool,
+    ) -> Result<Value, OAuthError> {
+        let key = self.get(store, entropy)?;
+        if rotated_published {
+            return Ok(json!({"keys": [self.rotated(entropy)?.jwk, key.jwk]}));
+        }
+        Ok(json!({"keys": [key.jwk]}))
     }
 }

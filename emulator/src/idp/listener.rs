@@ -94,7 +94,7 @@ pub fn state(config: &Config, bound: &Bound, cognito: &Cognito) -> anyhow::Resul
         .map_err(|e| anyhow::anyhow!("invalid [idp] config: {e}"))?;
     Ok(Some(Idp {
         store: cognito.store.clone(),
-        clock: cognito.clock.clone(),
+        clock: cognito.faults.clock(crate::faults::Side::Idp),
         entropy: cognito.entropy.clone(),
         journal: cognito.journal.clone(),
         outbox: cognito.outbox.clone(),
@@ -102,6 +102,7 @@ pub fn state(config: &Config, bound: &Bound, cognito: &Cognito) -> anyhow::Resul
         keys: Arc::new(IdpKeys::default()),
         challenges: Arc::new(Mutex::new(ChallengeRegistry::new())),
         qr_changes: Arc::new(tokio::sync::watch::Sender::new(0)),
+        faults: cognito.faults.clone(),
     }))
 }
 

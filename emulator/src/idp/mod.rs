@@ -120,6 +120,8 @@ pub struct Idp {
     pub challenges: Arc<Mutex<ChallengeRegistry>>,
     /// Bumped whenever a QR ticket is written: the desktop's long poll waits on it.
     pub qr_changes: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Injected faults (shared with Cognito).
+    pub faults: crate::faults::Faults,
 }
 
 impl Idp {
@@ -153,6 +155,23 @@ impl Idp {
             _ => detail,
         };
         self.journal.record(Service::Idp, kind, name, flow, detail);
+    }
+
+    /// The key ID tokens are signed with: the IdP's own, or a rotation fault's new one (each
+    /// use journaled under `flow`).
+    pub fn signing_key(&self, flow: &str) -> Result<Arc<keys::Key>, error::OAuthError> {
+        let Some(fault) = self.faults.key_rotated() else {
+            return self.keys.get(&self.store, &self.entropy);
+        };
+        let key = self.keys.rotated(&self.entropy)?;
+        let label = crate::faults::Fault::IdpKeyRotated(fault).label();
+        self.record(
+            EventKind::FlowStep,
+            "fault.injected",
+            Some(flow),
+            serde_json::json!({"fault": label, "kid": key.kid}),
+        );
+        Ok(key)
     }
 
     /// Forget cached state after the control plane wiped the store.

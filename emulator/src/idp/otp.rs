@@ -101,14 +101,14 @@ pub fn send(
             format!("{code} is your verification code. It expires in {minutes} minutes."),
         ),
     };
-    idp.outbox
+    let delivery = idp
+        .outbox
         .send(channel, destination, "otp", client_id, &code, body);
-    idp.record(
-        EventKind::MessageSent,
-        "otp.sent",
-        Some(flow),
-        json!({"channel": channel, "destination": destination}),
-    );
+    let mut detail = json!({"channel": channel, "destination": destination});
+    if let Some(fault) = delivery.fault() {
+        detail["fault"] = fault.into();
+    }
+    idp.record(EventKind::MessageSent, "otp.sent", Some(flow), detail);
     Ok(OtpState {
         code_hash: sha256_b64(code.as_bytes()),
         destination: destination.to_owned(),

@@ -7,6 +7,7 @@
 //! kept on disk (`file.rs`), so a flow can be read after a restart.
 
 mod file;
+pub mod tail;
 
 use std::collections::VecDeque;
 use std::path::Path;
@@ -44,6 +45,31 @@ pub enum EventKind {
     Admin,
 }
 
+impl Service {
+    /// The wire name (`cognito`, `idp`, `control`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Cognito => "cognito",
+            Self::Idp => "idp",
+            Self::Control => "control",
+        }
+    }
+}
+
+impl EventKind {
+    /// The wire name (`api_call`, `rejected`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ApiCall => "api_call",
+            Self::Rejected => "rejected",
+            Self::FlowStep => "flow_step",
+            Self::Trigger => "trigger",
+            Self::MessageSent => "message_sent",
+            Self::Admin => "admin",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Event {
     pub seq: u64,
@@ -68,7 +94,13 @@ pub struct Query {
     pub service: Option<String>,
     pub after: Option<u64>,
     pub limit: Option<usize>,
+    /// Long poll: when nothing matches yet, wait up to this many seconds (at most
+    /// [`MAX_WAIT_SECS`]) for an event that does.
+    pub wait: Option<u64>,
 }
+
+/// The longest a journal query waits for a matching event.
+pub const MAX_WAIT_SECS: u64 = 60;
 
 /// The journal's default bound in bytes (the JSON size of the events it keeps).
 pub const DEFAULT_MAX_BYTES: usize = 64 << 20;
@@ -94,6 +126,10 @@ pub struct Journal {
     max_bytes: usize,
     /// The events on disk too, when persisted (written under `inner`'s lock, in order).
     file: Option<Arc<Mutex<file::JournalFile>>>,
+    /// The last recorded sequence number: long polls wait on it.
+    changes: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Set when the server stops: long polls answer at once, so they do not hold the stop.
+    closed: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// `value` with long strings and lists cut down to a summary.
@@ -133,6 +169,8 @@ impl Journal {
             capacity: capacity.max(1),
             max_bytes: DEFAULT_MAX_BYTES,
             file: None,
+            changes: Arc::new(tokio::sync::watch::Sender::new(0)),
+            closed: Arc::default(),
         }
     }
 
@@ -218,7 +256,28 @@ impl Journal {
         };
         self.write_through(&inner, &event);
         self.push(&mut inner, event, size);
+        drop(inner);
+        self.changes.send_replace(seq);
         seq
+    }
+
+    /// As [`Journal::query`], but when nothing matches, waits up to `q.wait` seconds for a
+    /// matching event (the long poll behind `emulator journal --follow`).
+    pub async fn wait_for(&self, q: &Query) -> Vec<Event> {
+        let secs = q.wait.unwrap_or(0).min(MAX_WAIT_SECS);
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+        let mut changes = self.changes.subscribe();
+        loop {
+            changes.mark_unchanged();
+            let events = self.query(q);
+            if !events.is_empty() || self.closed.load(std::sync::atomic::Ordering::SeqCst) {
+                return events;
+            }
+            match tokio::time::timeout_at(deadline, changes.changed()).await {
+                Ok(Ok(())) => continue,
+                _ => return events,
+            }
+        }
     }
 
     pub fn query(&self, q: &Query) -> Vec<Event> {
@@ -243,6 +302,12 @@ impl Journal {
             .take(limit)
             .cloned()
             .collect()
+    }
+
+    /// Ends the long polls in progress and any to come (the server is stopping).
+    pub fn close(&self) {
+        self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.changes.send_modify(|_| {});
     }
 
     /// Forgets every event (a reset), on disk too.

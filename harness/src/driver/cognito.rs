@@ -51,6 +51,22 @@ impl CognitoClient {
         Ok(v)
     }
 
+    /// Injects a fault through the control plane (`/_emulator/faults`).
+    pub async fn set_fault(&self, fault: &Value) -> anyhow::Result<()> {
+        let resp = self
+            .http
+            .post(format!("{}/_emulator/faults", self.base))
+            .json(fault)
+            .send()
+            .await?;
+        let ok = resp.status().is_success();
+        let v: Value = resp.json().await.unwrap_or(Value::Null);
+        if !ok {
+            bail!("setting the fault {fault}: {}", v["error"]);
+        }
+        Ok(())
+    }
+
     /// Allow passwordless first factors besides PASSWORD (the pool's sign-in policy).
     pub async fn allow_first_factors(&self, factors: &[String]) -> anyhow::Result<()> {
         let mut all = vec!["PASSWORD".to_owned()];

@@ -131,9 +131,15 @@ fn login_page(
     csrf: &str,
 ) -> Response {
     let query = req.to_query();
-    let mut body = String::new();
+    let mut body = format!(
+        "<p class=\"app\">to continue to {}</p>",
+        escape(&client.name)
+    );
     if let Some(e) = error {
-        body.push_str(&format!("<p id=\"loginErrorMessage\">{}</p>", escape(e)));
+        body.push_str(&format!(
+            "<p id=\"loginErrorMessage\" role=\"alert\">{}</p>",
+            escape(e)
+        ));
     }
     let supported = client.list("SupportedIdentityProviders");
     if supported.iter().any(|p| p == "COGNITO") {

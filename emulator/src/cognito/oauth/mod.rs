@@ -61,11 +61,14 @@ pub fn step(cx: &Cognito, name: &str, flow: &str, detail: Value) {
     );
 }
 
-/// Record a refused request of a hosted flow.
-/// Record a refusal; secrets in it (a client secret or password sent in a query, a code)
-/// are redacted.
+/// Record a refused request of a hosted flow; secrets in it (a client secret or password
+/// sent in a query, a code) are redacted, and the active injected faults named.
 pub fn rejected(cx: &Cognito, name: &str, flow: Option<&str>, detail: Value) {
-    let (detail, _) = crate::redact::value(detail);
+    let (mut detail, _) = crate::redact::value(detail);
+    let faults = cx.faults.labels();
+    if let (false, Some(m)) = (faults.is_empty(), detail.as_object_mut()) {
+        m.insert("faults".into(), faults.into());
+    }
     cx.journal
         .record(Service::Cognito, EventKind::Rejected, name, flow, detail);
 }
@@ -117,10 +120,26 @@ pub fn escape(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
+/// The hosted pages' look: a card like managed login's (its own, no copied assets).
+const STYLE: &str = "body{margin:0;min-height:100vh;display:flex;align-items:flex-start;\
+justify-content:center;background:#f2f3f3;font:16px/1.5 system-ui,sans-serif;color:#16191f}\
+main{background:#fff;margin:3rem 1rem;padding:2rem;width:100%;max-width:24rem;border-radius:8px;\
+box-shadow:0 1px 4px rgba(0,0,0,.15)}h1{font-size:1.5rem;margin:0 0 1rem}\
+label{display:block;font-weight:600;margin:.8rem 0}label input{display:block;width:100%;\
+box-sizing:border-box;margin-top:.3rem;padding:.5rem;font:inherit;border:1px solid #879596;\
+border-radius:4px}button,.idp-button{display:block;width:100%;box-sizing:border-box;margin:.6rem 0;\
+padding:.6rem;font:inherit;font-weight:600;border-radius:4px;border:1px solid #0972d3;\
+background:#0972d3;color:#fff;text-align:center;text-decoration:none;cursor:pointer}\
+button[name=factor],.idp-button{background:#fff;color:#0972d3}\
+:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}\
+#loginErrorMessage,[role=alert]{color:#d91515;font-weight:600}.app{color:#5f6b7a;margin:-.5rem 0 1rem}";
+
 /// An HTML page for the browser (the hosted UI's error page when the app cannot be trusted).
 pub fn page(status: StatusCode, title: &str, body_html: &str) -> Response {
     let html = format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{}</title></head><body><h1>{}</h1>{body_html}</body></html>",
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{}</title><style>{STYLE}</style></head><body><main><h1>{}</h1>{body_html}</main></body></html>",
         escape(title),
         escape(title)
     );

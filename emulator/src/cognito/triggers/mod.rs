@@ -301,11 +301,18 @@ pub async fn invoke(
     // Why the last attempt did not answer: Cognito's timeout message, or (the function could
     // not be started at all) the runtime's own reason.
     let mut last_failure: Option<String> = None;
+    let fault = cx.faults.trigger(trigger);
     for attempt in 1..=ATTEMPTS {
         let started = Instant::now();
-        let outcome = cx.services.triggers.attempt(cx, &target, &event).await;
+        let outcome = match faulted(fault.as_ref(), cx.services.triggers.timeout).await {
+            Some(outcome) => outcome,
+            None => cx.services.triggers.attempt(cx, &target, &event).await,
+        };
         let ms = started.elapsed().as_millis() as u64;
-        let base = json!({"trigger": trigger, "target": configured, "attempt": attempt, "duration_ms": ms, "event": event});
+        let mut base = json!({"trigger": trigger, "target": configured, "attempt": attempt, "duration_ms": ms, "event": event});
+        if let Some(f) = &fault {
+            base["fault"] = crate::faults::Fault::Trigger(f.clone()).label().into();
+        }
         match outcome {
             Attempt::Answered {
                 result: Ok(answer),
@@ -344,6 +351,29 @@ pub async fn invoke(
             cx.services.triggers.timeout.as_secs_f64()
         ),
     }))
+}
+
+/// An attempt under a trigger fault: its delay first (an attempt that would outlast the
+/// timeout times out), then its error; `None` when the function should run after all.
+async fn faulted(
+    fault: Option<&crate::faults::TriggerFault>,
+    timeout: Duration,
+) -> Option<Attempt> {
+    let f = fault?;
+    let delay = Duration::from_millis(f.delay_ms);
+    // The fault's effect, not a synchronisation: the function is slow.
+    tokio::time::sleep(delay.min(timeout)).await;
+    let logs = vec![format!(
+        "injected fault: {}",
+        crate::faults::Fault::Trigger(f.clone()).label()
+    )];
+    if delay >= timeout {
+        return Some(Attempt::TimedOut { logs });
+    }
+    f.error.as_ref().map(|e| Attempt::Answered {
+        result: Err(e.clone()),
+        logs,
+    })
 }
 
 fn merge(mut a: Value, b: Value) -> Value {

@@ -72,7 +72,8 @@ pub async fn tenant_discovery_get(State(idp): State<Idp>, Path(tenant): Path<Str
 
 pub async fn jwks_get(State(idp): State<Idp>) -> Response {
     idp.record(EventKind::FlowStep, "oidc.jwks", None, Value::Null);
-    match idp.keys.jwks(&idp.store, &idp.entropy) {
+    let published = idp.faults.key_rotated().is_some_and(|k| k.published);
+    match idp.keys.jwks(&idp.store, &idp.entropy, published) {
         Ok(jwks) => axum::Json(jwks).into_response(),
         Err(e) => e.into_response(),
     }

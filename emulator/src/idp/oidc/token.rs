@@ -180,7 +180,7 @@ pub fn issue_tokens(
     let ttl = app.config.access_token_ttl_secs;
     let access = random_token(idp);
     let claims = id_token_claims(app, grant, &user, &access, now_ms / 1000);
-    let id_token = idp.keys.get(&idp.store, &idp.entropy)?.sign(&claims)?;
+    let id_token = idp.signing_key(&grant.flow)?.sign(&claims)?;
     let mut body = json!({
         "access_token": access, "id_token": id_token, "token_type": "Bearer",
         "expires_in": ttl, "scope": grant.scope.join(" "),
