@@ -290,6 +290,52 @@ async fn a_python_target_naming_a_missing_function_is_refused_by_name() {
     );
 }
 
+/// Workers die with the server: once `Running::stop` returns, no process runs the handler
+/// (its own copy in a temporary directory, so that other runs of this test do not count).
+async fn workers_die_with_the_server(runtime: Runtime) {
+    let dir = tempfile::tempdir().unwrap();
+    let ext = match runtime {
+        Runtime::Node => "js",
+        Runtime::Python => "py",
+    };
+    let file = dir.path().join(format!("auto-confirm.{ext}"));
+    std::fs::copy(fixture(&format!("contract/auto-confirm.{ext}")), &file).unwrap();
+    let target = match runtime {
+        Runtime::Node => format!("node:{}", file.display()),
+        Runtime::Python => format!("python:{}", file.display()),
+    };
+    let emu = start("PreSignUp", &target).await;
+    assert_eq!(sign_up(&emu, "warm@example.com").await, Ok(true));
+    assert_eq!(processes_running(&file), 1, "one warm worker");
+    emu.running.stop().await;
+    assert_eq!(
+        processes_running(&file),
+        0,
+        "the worker outlived the server"
+    );
+}
+
+/// Live processes (not zombies: their command line is empty) with `file` among their
+/// arguments.
+fn processes_running(file: &std::path::Path) -> usize {
+    let want = file.as_os_str().as_encoded_bytes();
+    let entries = std::fs::read_dir("/proc").unwrap();
+    let cmdlines = entries.filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok());
+    cmdlines
+        .filter(|c| c.split(|b| *b == 0).any(|arg| arg == want))
+        .count()
+}
+
+#[tokio::test]
+async fn node_workers_die_with_the_server() {
+    workers_die_with_the_server(Runtime::Node).await;
+}
+
+#[tokio::test]
+async fn python_workers_die_with_the_server() {
+    workers_die_with_the_server(Runtime::Python).await;
+}
+
 #[tokio::test]
 async fn runtime_interface_emulator_target() {
     let rie = MockServer::start().await;

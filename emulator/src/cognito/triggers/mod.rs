@@ -233,7 +233,21 @@ impl Triggers {
         worker::invoke(&mut guard, handler, launch, event, self.timeout).await
     }
 
-    /// Stop every worker (server stop).
+    /// Stop every worker and wait for its process to end (a graceful server stop: no
+    /// invocation is in flight any more).
+    pub async fn stop_workers(&self) {
+        let slots: Vec<Slot> = {
+            let mut map = self.workers.lock().unwrap_or_else(|p| p.into_inner());
+            map.drain().map(|(_, slot)| slot).collect()
+        };
+        for slot in slots {
+            if let Some(mut w) = slot.lock().await.take() {
+                w.stop().await;
+            }
+        }
+    }
+
+    /// Stop every worker without waiting (the server dropped).
     pub fn shutdown(&self) {
         let mut map = self.workers.lock().unwrap_or_else(|p| p.into_inner());
         for slot in map.values() {

@@ -124,7 +124,7 @@ impl Worker {
     }
 
     /// Kill and reap the process (no zombie left behind while the server runs).
-    async fn stop(&mut self) {
+    pub async fn stop(&mut self) {
         self.kill();
         let _ = tokio::time::timeout(Duration::from_secs(1), self.child.wait()).await;
     }
