@@ -43,7 +43,8 @@ pub struct Config {
     #[serde(default)]
     pub idp: Option<crate::idp::config::IdpSection>,
     /// Lambda function ARNs (as a pool's `lambda` table names them) -> emulator trigger
-    /// targets: `node:<handler.js>`, `http://<RIE base URL>`, `builtin:link_by_email`.
+    /// targets: `node:<handler.js>`, `python:<handler.py>[:<function>]`,
+    /// `http://<RIE base URL>`, `builtin:link_by_email`.
     #[serde(default)]
     pub lambda_functions: std::collections::BTreeMap<String, String>,
 }

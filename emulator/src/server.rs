@@ -76,7 +76,7 @@ impl Running {
             let _ = tx.send(());
         }
         let _ = (&mut self.task).await;
-        self.cognito.services.triggers.shutdown();
+        self.cognito.services.triggers.stop_workers().await;
     }
 }
 

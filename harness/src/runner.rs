@@ -199,7 +199,7 @@ async fn spawn(
         pool.lambda.insert("PreSignUp".into(), LAMBDA_ARN.into());
         config
             .lambda_functions
-            .insert(LAMBDA_ARN.into(), format!("node:{}", path.display()));
+            .insert(LAMBDA_ARN.into(), lambda_target(&path));
     }
     let clock = Arc::new(ManualClock::new(START_MILLIS));
     let options = emulator::Options {
@@ -219,6 +219,16 @@ async fn spawn(
         app_url: None,
     };
     Ok((running, target))
+}
+
+/// The trigger target running a scenario's handler file: Python for a `.py` file, Node.js
+/// otherwise.
+fn lambda_target(path: &std::path::Path) -> String {
+    let runtime = match path.extension().and_then(|x| x.to_str()) {
+        Some("py") => "python",
+        _ => "node",
+    };
+    format!("{runtime}:{}", path.display())
 }
 
 async fn remote(

@@ -116,7 +116,8 @@ pub struct AppUnderTest {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Preconditions {
-    /// The pool's PreSignUp Lambda: a Node.js handler file, relative to the scenario file.
+    /// The pool's PreSignUp Lambda: a Node.js handler file, or a Python one (`.py`, its
+    /// `handler` or `lambda_handler` function), relative to the scenario file.
     #[serde(default)]
     pub pre_sign_up_lambda: Option<PathBuf>,
     /// Native Cognito users (confirmed, with a password) created through the API.

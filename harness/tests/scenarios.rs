@@ -110,6 +110,37 @@ fn committed(scenario: &Scenario) -> String {
     body.trim_end().to_owned()
 }
 
+/// The linking scenarios with their Lambda in Python (boto3) give the Node.js transcripts
+/// (AWS SDKs for JavaScript), but for the scenario's name and description: the same console
+/// output, API calls in the same flows, the same errors. Compares the committed snapshots,
+/// which `scenarios` checks against runs.
+#[test]
+fn python_lambdas_give_the_node_lambdas_transcripts() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let pairs = [
+        ("link-corrected", "link-corrected-python"),
+        (
+            "link-guide-documents-failure",
+            "link-guide-python-documents-failure",
+        ),
+    ];
+    for (node, python) in pairs {
+        let [node, python] = [(node, "js"), (python, "py")].map(|(name, ext)| {
+            let scenario = Scenario::load(&dir.join(format!("{name}.toml"))).unwrap();
+            let lambda = scenario.lambda_path().unwrap();
+            assert_eq!(lambda.extension().unwrap(), ext, "{name}");
+            let heading = format!("# {}\n{}\n", scenario.name, scenario.description);
+            let transcript = committed(&scenario);
+            assert!(transcript.starts_with(&heading), "{name}: {transcript}");
+            transcript.replacen(&heading, "# <scenario>\n", 1)
+        });
+        if python != node {
+            let diff = similar::TextDiff::from_lines(node.as_str(), python.as_str());
+            panic!("{}", diff.unified_diff().header("node", "python"));
+        }
+    }
+}
+
 /// Runs every scenario `jobs` at a time and compares each transcript with the serial one.
 fn run_all_as_committed(driver: DriverKind, jobs: usize) {
     run_all_as_committed_over(driver, jobs, None);

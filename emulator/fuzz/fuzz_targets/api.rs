@@ -10,8 +10,9 @@
 //! the input, so the operations behind an access token or a sign-in session are reached too.
 //!
 //! Held back: a pool's `LambdaConfig` naming a trigger target the emulator would run
-//! (`node:<file>` spawns Node.js on that file, `http(s)://` calls that URL, up to three 5 s
-//! attempts): such a member is dropped before sending; ARNs and `builtin:` stay. And deleting
+//! (`node:<file>` and `python:<file>` spawn Node.js or Python on that file, `http(s)://` calls
+//! that URL, up to three 5 s attempts): such a member is dropped before sending; ARNs and
+//! `builtin:` stay. And deleting
 //! the default pool or its app client, which would leave most operations nothing to work on
 //! until the next reset: pools and clients the inputs create can be deleted.
 #![no_main]
@@ -27,7 +28,7 @@ use serde_json::Value;
 /// True if a string anywhere in `v` names a trigger target that runs something outside.
 fn runs_outside(v: &Value) -> bool {
     match v {
-        Value::String(s) => ["node:", "http://", "https://"]
+        Value::String(s) => ["node:", "python:", "http://", "https://"]
             .iter()
             .any(|p| s.trim_start().starts_with(p)),
         Value::Array(a) => a.iter().any(runs_outside),

@@ -1,8 +1,8 @@
 //! Fuzzes the config loader: `Config::parse(text, origin)` (TOML, unknown keys refused), then
 //! what checks a parsed config before a start: the `[idp]` section's validation and derived
 //! settings (`Settings::new`: relying party, issuer, apps), the trigger table
-//! (`triggers::check_config`; it only looks a `node:` handler file up), and moving the
-//! listeners to ephemeral ports. Whatever the text, errors, never a panic.
+//! (`triggers::check_config`; it only looks a `node:` or `python:` handler file up), and
+//! moving the listeners to ephemeral ports. Whatever the text, errors, never a panic.
 //!
 //! Not run here: applying the pools (`seed::apply`) creates each pool with two RSA-2048 keys,
 //! far too slow per input; the pool, client and provider validation it goes through is the

@@ -82,8 +82,8 @@ fn trusting(ca: CertificateDer<'static>) -> Result<rustls::ClientConfig, TlsErro
 }
 
 /// What the emulator's outbound calls trust in HTTPS mode: the CA as a rustls config (its own
-/// HTTP clients) and as a PEM file (`NODE_EXTRA_CA_CERTS` of the Node.js trigger workers, whose
-/// AWS SDK calls the emulator back over HTTPS).
+/// HTTP clients) and as a PEM file (`NODE_EXTRA_CA_CERTS` of the Node.js trigger workers,
+/// `AWS_CA_BUNDLE` of the Python ones, whose AWS SDK calls the emulator back over HTTPS).
 #[derive(Debug, Clone)]
 pub struct Outbound {
     pub config: rustls::ClientConfig,

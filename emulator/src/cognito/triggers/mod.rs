@@ -1,22 +1,25 @@
 //! Lambda triggers: Cognito's events, the invocation contract (5 s per attempt, three attempts
 //! on timeout, handler errors mapped to Cognito's messages, every attempt and its logs in the
-//! journal) and the targets that run them: Node.js workers (`node.rs`), the Lambda Runtime
-//! Interface Emulator invoke API (`rie.rs`) and built-in handlers (`builtin.rs`).
+//! journal) and the targets that run them: warm Node.js and Python workers (`node.rs`,
+//! `python.rs`, sharing `worker.rs`), the Lambda Runtime Interface Emulator invoke API
+//! (`rie.rs`) and built-in handlers (`builtin.rs`).
 //!
 //! A trigger is configured like in AWS, in the pool's `LambdaConfig` (`PreSignUp`,
 //! `PostConfirmation`, `PreAuthentication`, `PostAuthentication`, `PreTokenGeneration`). Its
 //! value is a Lambda ARN, looked up in the config's `[lambda_functions]` table, or an emulator
-//! target written directly: `node:<handler file>`, `http://...` (an RIE base URL) or
-//! `builtin:link_by_email`.
+//! target written directly: `node:<handler file>`, `python:<handler file>[:<function>]`,
+//! `http://...` (an RIE base URL) or `builtin:link_by_email`.
 
 mod builtin;
 pub mod events;
 mod node;
+mod python;
 mod rie;
 mod typed;
+mod worker;
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -78,9 +81,11 @@ impl TriggerError {
 }
 
 /// Where a trigger runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Target {
     Node(PathBuf),
+    /// The handler file and the function it names (`None`: `handler`, then `lambda_handler`).
+    Python(PathBuf, Option<String>),
     Rie(String),
     Builtin(String),
 }
@@ -103,17 +108,21 @@ pub enum Attempt {
 pub struct Triggers {
     /// Lambda ARN -> emulator target (the config's `[lambda_functions]`).
     functions: BTreeMap<String, String>,
-    /// Node workers by handler file; each has its own async lock (one invocation at a time).
-    workers: Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<Option<node::Worker>>>>>,
+    /// Node.js and Python workers by target; each has its own async lock (one invocation at
+    /// a time).
+    workers: Mutex<HashMap<Target, Slot>>,
     http: reqwest::Client,
     timeout: Duration,
-    /// HTTPS mode: the CA file Node.js workers trust (`NODE_EXTRA_CA_CERTS`).
+    /// HTTPS mode: the CA file the workers trust (`NODE_EXTRA_CA_CERTS`, `AWS_CA_BUNDLE`).
     ca_file: Option<PathBuf>,
     /// The flow of the trigger running for each pool: API calls a handler makes back into the
     /// pool (they carry no flow id) are journaled under it. Best effort: with two flows of
     /// one pool in triggers at once, the later one wins.
     active: Mutex<HashMap<String, String>>,
 }
+
+/// A target's worker, started on first use.
+type Slot = Arc<tokio::sync::Mutex<Option<worker::Worker>>>;
 
 /// Clears a pool's active flow when the invocation ends.
 struct ActiveFlow<'a> {
@@ -150,7 +159,7 @@ impl Triggers {
         self
     }
 
-    /// In HTTPS mode, the CA's file for the Node.js workers.
+    /// In HTTPS mode, the CA's file for the Node.js and Python workers.
     pub fn with_ca_file(mut self, ca_file: Option<PathBuf>) -> Self {
         self.ca_file = ca_file;
         self
@@ -185,29 +194,60 @@ impl Triggers {
         parse_target(target)
     }
 
-    fn worker_slot(&self, path: &std::path::Path) -> Arc<tokio::sync::Mutex<Option<node::Worker>>> {
+    fn worker_slot(&self, target: &Target) -> Slot {
         let mut map = self.workers.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(path.to_path_buf()).or_default().clone()
+        map.entry(target.clone()).or_default().clone()
     }
 
     async fn attempt(&self, cx: &Cognito, target: &Target, event: &Value) -> Attempt {
+        let env = worker::Env {
+            endpoint: &cx.base_url,
+            region: &cx.region,
+            ca_file: self.ca_file.as_deref(),
+            timeout: self.timeout,
+        };
         match target {
             Target::Node(path) => {
-                let slot = self.worker_slot(path);
-                let mut guard = slot.lock().await;
-                let env = node::Env {
-                    endpoint: &cx.base_url,
-                    region: &cx.region,
-                    ca_file: self.ca_file.as_deref(),
-                };
-                node::invoke(&mut guard, path, &env, event, self.timeout).await
+                let launch = || node::launch(path, &env);
+                self.on_worker(target, path, launch, event).await
+            }
+            Target::Python(path, function) => {
+                let launch = || python::launch(path, function.as_deref(), &env);
+                self.on_worker(target, path, launch, event).await
             }
             Target::Rie(url) => rie::invoke(&self.http, url, event, self.timeout).await,
             Target::Builtin(name) => builtin::invoke(cx, name, event).await,
         }
     }
 
-    /// Stop every Node worker (server stop).
+    /// One attempt on `target`'s worker, waiting for the invocation before it to end.
+    async fn on_worker(
+        &self,
+        target: &Target,
+        handler: &Path,
+        launch: impl FnOnce() -> worker::Launch,
+        event: &Value,
+    ) -> Attempt {
+        let slot = self.worker_slot(target);
+        let mut guard = slot.lock().await;
+        worker::invoke(&mut guard, handler, launch, event, self.timeout).await
+    }
+
+    /// Stop every worker and wait for its process to end (a graceful server stop: no
+    /// invocation is in flight any more).
+    pub async fn stop_workers(&self) {
+        let slots: Vec<Slot> = {
+            let mut map = self.workers.lock().unwrap_or_else(|p| p.into_inner());
+            map.drain().map(|(_, slot)| slot).collect()
+        };
+        for slot in slots {
+            if let Some(mut w) = slot.lock().await.take() {
+                w.stop().await;
+            }
+        }
+    }
+
+    /// Stop every worker without waiting (the server dropped).
     pub fn shutdown(&self) {
         let mut map = self.workers.lock().unwrap_or_else(|p| p.into_inner());
         for slot in map.values() {
@@ -223,14 +263,14 @@ impl Triggers {
 }
 
 /// Check every trigger the config names: its ARN is in `[lambda_functions]`, its target
-/// parses, and a Node.js handler file exists. Run at start, so a typo fails loudly.
+/// parses, and a Node.js or Python handler file exists. Run at start, so a typo fails loudly.
 pub fn check_config(config: &crate::config::Config) -> Result<(), String> {
     let triggers = Triggers::new(config.lambda_functions.clone(), reqwest::Client::new());
     for pool in &config.cognito.pools {
         for (trigger, configured) in &pool.lambda {
             let fail = |e: String| format!("pool {} trigger {trigger}: {e}", pool.id);
             match triggers.resolve(configured).map_err(fail)? {
-                Target::Node(path) if !path.is_file() => {
+                Target::Node(path) | Target::Python(path, _) if !path.is_file() => {
                     return Err(fail(format!(
                         "handler file {} does not exist",
                         path.display()
@@ -247,6 +287,13 @@ pub fn parse_target(target: &str) -> Result<Target, String> {
     if let Some(p) = target.strip_prefix("node:") {
         return Ok(Target::Node(PathBuf::from(p)));
     }
+    if let Some(rest) = target.strip_prefix("python:") {
+        let (file, function) = python::split_target(rest);
+        return Ok(Target::Python(
+            PathBuf::from(file),
+            function.map(str::to_owned),
+        ));
+    }
     if let Some(b) = target.strip_prefix("builtin:") {
         return match b {
             "link_by_email" => Ok(Target::Builtin(b.to_owned())),
@@ -259,7 +306,7 @@ pub fn parse_target(target: &str) -> Result<Target, String> {
         return Ok(Target::Rie(target.to_owned()));
     }
     Err(format!(
-        "trigger target {target:?} is neither an ARN, node:<file>, http(s)://<RIE> nor builtin:<name>"
+        "trigger target {target:?} is neither an ARN, node:<file>, python:<file>[:<function>], http(s)://<RIE> nor builtin:<name>"
     ))
 }
 
@@ -402,7 +449,18 @@ mod tests {
             Ok(Target::Builtin("link_by_email".into()))
         );
         assert!(parse_target("builtin:nope").is_err());
-        assert!(parse_target("python:x.py").is_err());
+        assert_eq!(
+            parse_target("python:x.py"),
+            Ok(Target::Python(PathBuf::from("x.py"), None))
+        );
+        assert_eq!(
+            parse_target("python:d/x.py:lambda_handler"),
+            Ok(Target::Python(
+                PathBuf::from("d/x.py"),
+                Some("lambda_handler".into())
+            ))
+        );
+        assert!(parse_target("ruby:x.rb").is_err());
         let t = Triggers::new(
             [(
                 "arn:aws:lambda:x".to_owned(),
