@@ -8,6 +8,7 @@ pub mod clock;
 pub mod cognito;
 pub mod config;
 pub mod control;
+pub mod doctor;
 pub mod idp;
 pub mod journal;
 pub mod jws;
