@@ -28,6 +28,7 @@ pub fn router(state: Control) -> Router {
         .route("/_emulator/outbox", get(outbox_get).delete(outbox_delete))
         .route("/_emulator/journal", get(journal_get))
         .route("/_emulator/idp/users", get(crate::idp::admin::users_get))
+        .route("/_emulator/doctor", get(doctor_get))
         .with_state(state)
 }
 
@@ -88,4 +89,12 @@ async fn journal_get(
         )
             .into_response(),
     }
+}
+
+/// `emulator doctor` for the running emulator: its config's checks and its journal's.
+async fn doctor_get(State(s): State<Control>) -> Response {
+    let mut findings = crate::doctor::static_checks(&s.config, None);
+    let events = s.cognito.journal.query(&journal::Query::default());
+    findings.extend(crate::doctor::journal::check_events(&events));
+    axum::Json(json!({"findings": findings})).into_response()
 }

@@ -50,6 +50,16 @@ enum Command {
     Ca,
     /// WebAuthn tools: `webauthn verify registration|authentication`.
     Webauthn(Box<emulator::webauthn::cli::WebauthnArgs>),
+    /// Look for known integration mistakes: the config and its trigger handlers, and with
+    /// `--url` the running emulator's journal. Exits non-zero when it finds any.
+    Doctor(DoctorArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct DoctorArgs {
+    /// A running emulator (`http://localhost:9229`): also check its journal.
+    #[arg(long)]
+    url: Option<String>,
 }
 
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {
@@ -190,6 +200,23 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Some(Command::CheckConfig) => load_config(&cli).map(|_| println!("config ok")),
         Some(Command::Ca) => print_ca(&cli),
+        Some(Command::Doctor(args)) => {
+            let mut stdout = std::io::stdout();
+            let run =
+                emulator::doctor::cli::run(cli.config.as_deref(), args.url.as_deref(), &mut stdout);
+            let result = match tokio::runtime::Runtime::new() {
+                Ok(rt) => rt.block_on(run),
+                Err(e) => Err(e.into()),
+            };
+            return match result {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(e) => {
+                    eprintln!("emulator doctor: {e:#}");
+                    ExitCode::from(2)
+                }
+            };
+        }
         Some(Command::Webauthn(args)) => {
             return match emulator::webauthn::cli::run(args, &mut std::io::stdout()) {
                 Ok(true) => ExitCode::SUCCESS,

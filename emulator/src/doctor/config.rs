@@ -17,16 +17,8 @@ pub fn check(config: &Config) -> Vec<Finding> {
         }
         triggers(config, pool, &mut out);
     }
-    out.sort_by_key(|f| rank(f.id));
+    out.sort_by_key(|f| super::rank(f.id));
     out
-}
-
-/// A finding's position in the catalogue (its priority).
-fn rank(id: &str) -> usize {
-    super::CATALOGUE
-        .iter()
-        .position(|m| m.id == id)
-        .unwrap_or(usize::MAX)
 }
 
 fn here(pool: &PoolConfig, idp: &IdpConfig) -> String {

@@ -17,12 +17,7 @@ pub fn check(events: &[Value]) -> Vec<Finding> {
     timeouts(&evs, &mut out);
     email_case(&evs, &mut out);
     reauth(&evs, &mut out);
-    out.sort_by_key(|f| {
-        super::CATALOGUE
-            .iter()
-            .position(|m| m.id == f.id)
-            .unwrap_or(usize::MAX)
-    });
+    out.sort_by_key(|f| super::rank(f.id));
     out
 }
 

@@ -5,6 +5,7 @@
 //! handler's source text, `journal.rs` over journal events as JSON); [`static_checks`] is the
 //! one place that reads files (the handler files the config names).
 
+pub mod cli;
 pub mod config;
 pub mod handlers;
 pub mod journal;
@@ -183,12 +184,12 @@ pub fn handler_files(config: &Config) -> Vec<(String, PathBuf, Vec<String>)> {
     out
 }
 
-/// The static checks: the config, then each handler file it names (read from `base`, or the
-/// working directory when `base` does not have it).
+/// The static checks: the config, then each handler file it names (read from the working
+/// directory, as the emulator does, or else from `base`, the config file's directory).
 pub fn static_checks(config: &Config, base: Option<&Path>) -> Vec<Finding> {
     let mut findings = config::check(config);
     for (target, path, uses) in handler_files(config) {
-        let candidates = [base.map(|b| b.join(&path)), Some(path.clone())];
+        let candidates = [Some(path.clone()), base.map(|b| b.join(&path))];
         let source = candidates
             .iter()
             .flatten()
@@ -205,7 +206,16 @@ pub fn static_checks(config: &Config, base: Option<&Path>) -> Vec<Finding> {
             )),
         }
     }
+    findings.sort_by_key(|f| rank(f.id));
     findings
+}
+
+/// A finding's position in the catalogue (its priority).
+pub fn rank(id: &str) -> usize {
+    CATALOGUE
+        .iter()
+        .position(|m| m.id == id)
+        .unwrap_or(usize::MAX)
 }
 
 #[cfg(test)]
