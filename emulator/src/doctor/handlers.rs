@@ -315,9 +315,8 @@ fn strip_comments(source: &str, lang: Lang) -> String {
                     class = true;
                 } else if regex && d == ']' {
                     class = false;
-                } else if d == close && !class {
-                    break;
-                } else if d == '\n' && close != '`' && lang == Lang::Js {
+                } else if (d == close && !class) || (d == '\n' && close != '`' && lang == Lang::Js)
+                {
                     break;
                 }
             }
