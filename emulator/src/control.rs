@@ -36,6 +36,7 @@ pub fn router(state: Control) -> Router {
                 .post(faults::faults_post)
                 .delete(faults::faults_delete),
         )
+        .route("/_emulator/doctor", get(doctor_get))
         .with_state(state)
 }
 
@@ -99,4 +100,12 @@ async fn journal_get(
         )
             .into_response(),
     }
+}
+
+/// `emulator doctor` for the running emulator: its config's checks and its journal's.
+async fn doctor_get(State(s): State<Control>) -> Response {
+    let mut findings = crate::doctor::static_checks(&s.config, None);
+    let events = s.cognito.journal.query(&journal::Query::default());
+    findings.extend(crate::doctor::journal::check_events(&events));
+    axum::Json(json!({"findings": findings})).into_response()
 }

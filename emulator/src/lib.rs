@@ -9,6 +9,7 @@ pub mod cognito;
 pub mod config;
 pub mod console;
 pub mod control;
+pub mod doctor;
 pub mod faults;
 pub mod idp;
 pub mod import;

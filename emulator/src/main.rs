@@ -54,9 +54,18 @@ enum Command {
     Import(emulator::import::cli::ImportArgs),
     /// Write a running emulator's pools as `aws cognito-idp describe-*` JSON files.
     Export(emulator::import::cli::ExportArgs),
-
     /// Print a running emulator's journal, one line per event.
     Journal(JournalArgs),
+    /// Look for known integration mistakes: the config and its trigger handlers, and with
+    /// `--url` the running emulator's journal. Exits non-zero when it finds any.
+    Doctor(DoctorArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct DoctorArgs {
+    /// A running emulator (`http://localhost:9229`): also check its journal.
+    #[arg(long)]
+    url: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -225,6 +234,23 @@ fn main() -> ExitCode {
         Some(Command::Ca) => print_ca(&cli),
         Some(Command::Import(args)) => emulator::import::cli::run_import(args),
         Some(Command::Export(args)) => emulator::import::cli::run_export(args),
+        Some(Command::Doctor(args)) => {
+            let mut stdout = std::io::stdout();
+            let run =
+                emulator::doctor::cli::run(cli.config.as_deref(), args.url.as_deref(), &mut stdout);
+            let result = match tokio::runtime::Runtime::new() {
+                Ok(rt) => rt.block_on(run),
+                Err(e) => Err(e.into()),
+            };
+            return match result {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(e) => {
+                    eprintln!("emulator doctor: {e:#}");
+                    ExitCode::from(2)
+                }
+            };
+        }
         Some(Command::Webauthn(args)) => {
             return match emulator::webauthn::cli::run(args, &mut std::io::stdout()) {
                 Ok(true) => ExitCode::SUCCESS,

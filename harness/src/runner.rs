@@ -159,11 +159,11 @@ pub async fn run_with(
     if let Some(r) = running {
         r.stop().await;
     }
-    let (transcript, failure, rejections) = result?;
+    let (transcript, failure, rejections, doctor) = result?;
     let verdict = match (failure, &scenario.expected_failure) {
         (None, None) => Verdict::Passed,
         (None, Some(_)) => Verdict::UnexpectedPass,
-        (Some(f), None) => Verdict::Failed(f),
+        (Some(f), None) => Verdict::Failed(with_doctor(f, &doctor)),
         (Some(f), Some(why)) => {
             let mut reason = format!("{why}\n  observed: {f}");
             for r in rejections {
@@ -256,10 +256,27 @@ async fn remote(
     })
 }
 
-type Driven = (String, Option<String>, Vec<String>);
+type Driven = (
+    String,
+    Option<String>,
+    Vec<String>,
+    Vec<emulator::doctor::Finding>,
+);
 
-/// The preconditions, the steps and the expectations: the transcript, the first failure, and
-/// the reasons of the requests the emulator refused.
+/// A failure's reason followed by what `emulator doctor` finds in the run's journal.
+fn with_doctor(failure: String, findings: &[emulator::doctor::Finding]) -> String {
+    let mut reason = failure;
+    for f in findings {
+        reason.push_str(&format!(
+            "\n  doctor: [{}] {} ({})",
+            f.id, f.title, f.location
+        ));
+    }
+    reason
+}
+
+/// The preconditions, the steps and the expectations: the transcript, the first failure, the
+/// reasons of the requests the emulator refused, and the doctor's findings in the journal.
 async fn drive(scenario: &Scenario, target: Target, drivers: &Drivers) -> anyhow::Result<Driven> {
     let cognito_url = target.cognito_url.clone();
     let idp_url = target.idp_url.clone();
@@ -342,7 +359,11 @@ async fn drive_with(
         .iter()
         .map(crate::transcript::rejection)
         .collect();
-    Ok((t.finish(), failure, rejections))
+    let doctor = match failure {
+        Some(_) => emulator::doctor::journal::check(&driver.app().cognito.journal_after(0).await?),
+        None => Vec::new(),
+    };
+    Ok((t.finish(), failure, rejections, doctor))
 }
 
 /// The pool's sign-in policy and the native users the scenario starts with.
