@@ -47,24 +47,6 @@ fn bundle_the_app() {
     assert!(bundled.success(), "npm run bundle:app failed");
 }
 
-/// Amplify's own config for the app: the pool, the app client, the Cognito endpoint, and the
-/// hosted UI's domain and redirect URLs.
-fn amplify_config(cognito: &str, client_id: &str, app: &str) -> Value {
-    let domain = cognito.trim_start_matches("https://");
-    json!({"Auth": {"Cognito": {
-        "userPoolId": POOL,
-        "userPoolClientId": client_id,
-        "userPoolEndpoint": cognito,
-        "loginWith": {"oauth": {
-            "domain": domain,
-            "scopes": SCOPES,
-            "redirectSignIn": [format!("{app}/")],
-            "redirectSignOut": [format!("{app}/")],
-            "responseType": "code",
-        }},
-    }}})
-}
-
 /// Waits for the app to show `status`; answers its session panel.
 async fn app_shows(w: &Window, app: &str, status: &str) -> String {
     let script = format!(
@@ -148,7 +130,7 @@ async fn an_amplify_app_signs_in_through_the_https_hosted_ui_with_a_passkey() {
         .as_str()
         .unwrap()
         .to_owned();
-    let config = amplify_config(&cognito, &client_id, &app.url);
+    let config = harness::app_under_test::amplify_config(&cognito, &client_id, &app.url);
     app.put("amplify-config.json", config.to_string());
 
     let driver = Chromedriver::start()
