@@ -7,13 +7,14 @@ up *ARGS:
     cargo run -p emulator -- {{ARGS}}
 
 # Install what the tests need besides Rust crates: the AWS SDKs for the Lambda fixtures (for
-# JavaScript, and boto3 for the Python ones), the real JavaScript clients
+# JavaScript, and boto3 for the Python ones), PyJWT (the HTTPS recipes), the real JavaScript clients
 # (amazon-cognito-identity-js, Amplify v6) and botocore's API model.
 setup:
     npm ci --prefix fixtures/lambda --no-audit --no-fund
     npm ci --prefix fixtures/clients --no-audit --no-fund
     python3 -c 'import botocore' 2>/dev/null || python3 -m pip install --quiet botocore
     python3 -c 'import boto3' 2>/dev/null || python3 -m pip install --quiet boto3
+    python3 -c 'import jwt' 2>/dev/null || python3 -m pip install --quiet pyjwt
 
 # Formatting and lints, as CI checks them.
 lint:

@@ -117,6 +117,45 @@ async fn aws_jwt_verify_and_jose_accept_the_tokens_over_https() {
     );
 }
 
+/// The README's PyJWT recipe (`fixtures/clients/test-tls/pyjwt_check.py`): boto3 signs in with
+/// the CA in `AWS_CA_BUNDLE`, PyJWT verifies the ID token with the JWKS fetched over https
+/// trusting the CA alone, and refuses a wrong audience, another issuer, and the JWKS without the
+/// CA. Needs PyJWT and boto3 (`just setup`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pyjwt_verifies_the_tokens_over_https() {
+    let config = Config::load(&clients_dir().join("test-tls/emulator.toml")).unwrap();
+    let emu = common::start_with(config).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = ca_file(&emu.running, dir.path());
+    let run = tokio::process::Command::new("python3")
+        .arg(clients_dir().join("test-tls/pyjwt_check.py"))
+        .env("COGNITO_ENDPOINT", emu.url())
+        .env("AWS_CA_BUNDLE", &ca)
+        .env("OWN_POOL", "us-east-1_TlsOwn001")
+        .env("OWN_CLIENT", "4own0issuer0backend0client")
+        .env_remove("REQUESTS_CA_BUNDLE")
+        .env_remove("SSL_CERT_FILE")
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(NODE_DEADLINE, run)
+        .await
+        .expect("the PyJWT check finishes")
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the PyJWT check failed (run `just setup` for PyJWT and boto3):\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(seen["email"], "pyjwt@example.com");
+    assert_eq!(seen["iss"], format!("{}/us-east-1_TlsOwn001", emu.url()));
+    assert_eq!(seen["token_use"], "id");
+    assert_eq!(seen["refusals"]["audience"], "InvalidAudienceError");
+    assert_eq!(seen["refusals"]["issuer"], "InvalidIssuerError");
+    assert_eq!(seen["untrusted"], "CERTIFICATE_VERIFY_FAILED");
+}
+
 /// The default config in HTTPS mode, its IdP on `https://localhost:<port>` (Node.js does not
 /// resolve `idp.localhost` here), so the relying party is `localhost`.
 async fn start_idp_over_https() -> emulator::Running {

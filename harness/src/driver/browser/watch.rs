@@ -94,4 +94,3 @@ addEventListener('load', check, true);
 addEventListener('pagehide', () => finish({error: '', value: null}));
 timer = setTimeout(() => finish(look()), __BOUND_MS__);
 check();";
-
