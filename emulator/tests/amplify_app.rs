@@ -160,6 +160,8 @@ async fn an_amplify_app_signs_in_through_the_https_hosted_ui_with_a_passkey() {
     type_into(&w, "identifier", email).await;
     press(&w, "identifier-submit").await;
     idp_step(&w, "otp").await;
+    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("idp-otp-step.png");
+    std::fs::write(&shot, w.screenshot().await.unwrap()).unwrap();
     let code = latest_code(&http, &cognito, email).await.unwrap();
     type_into(&w, "otp", &code).await;
     press(&w, "otp-submit").await;

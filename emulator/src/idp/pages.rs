@@ -17,14 +17,27 @@ pub fn escape(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem;color:#222}\
-section{display:none}section.on{display:block}input{font-size:1.1rem;width:100%;padding:.4rem;margin:.4rem 0;box-sizing:border-box}\
-button{font-size:1rem;padding:.5rem 1rem;margin:.3rem .3rem .3rem 0}#error{color:#b00020;min-height:1.2em}.muted{color:#666;font-size:.9rem}";
+/// The hosted experience's look: a card under the vendor's name, one primary action per step
+/// (its own design, no copied assets).
+const STYLE: &str = "body{margin:0;min-height:100vh;display:flex;justify-content:center;align-items:flex-start;\
+background:#eef1f6;font:16px/1.5 system-ui,sans-serif;color:#1b2330}\
+main{background:#fff;margin:3rem 1rem;padding:2rem;width:100%;max-width:24rem;border-radius:12px;\
+box-shadow:0 2px 10px rgba(20,30,60,.12)}.brand{margin:0 0 1.2rem;font-weight:700;letter-spacing:.02em;color:#3b4cca}\
+h1{font-size:1.5rem;margin:0 0 .3rem}section{display:none}section.on{display:block}\
+label{display:block;font-weight:600;margin:1rem 0 .3rem}input{font:inherit;width:100%;padding:.55rem;\
+box-sizing:border-box;border:1px solid #8a94a6;border-radius:6px}\
+button{display:block;width:100%;box-sizing:border-box;margin:.7rem 0 0;padding:.65rem;font:inherit;font-weight:600;\
+border-radius:6px;border:1px solid #3b4cca;background:#3b4cca;color:#fff;cursor:pointer}\
+button[type=button]:not(#passkey-register):not(#passkey-login):not(#phone-continue){background:#fff;color:#3b4cca}\
+:focus-visible{outline:3px solid #f0b400;outline-offset:2px}#error{color:#c4161c;font-weight:600;min-height:1.2em;margin:.5rem 0}\
+.muted{color:#5b6578;font-size:.95rem}#qr{text-align:center}#qr img{margin:.5rem auto;display:block}a{color:#3b4cca}";
 
 fn shell(title: &str, body: &str) -> String {
     format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
-         <title>{}</title><style>{STYLE}</style></head><body>{body}</body></html>",
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{}</title><style>{STYLE}</style></head><body><main>\
+         <p class=\"brand\">Mosaic</p>{body}</main></body></html>",
         escape(title)
     )
 }
@@ -67,6 +80,7 @@ const LOGIN_BODY: &str = r#"<h1>Sign in</h1><p class="muted" id="app"></p><p id=
 <input id="identifier" name="identifier" autocomplete="username webauthn" required>
 <button id="identifier-submit" type="submit">Continue</button></form></section>
 <section id="s-otp"><form id="f-otp"><p>Enter the code sent to <b id="otp-destination"></b>.</p>
+<label for="otp">Verification code</label>
 <input id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code" required>
 <button id="otp-submit" type="submit">Verify</button><button id="otp-resend" type="button">Send a new code</button></form></section>
 <section id="s-register"><p>Your identifier is verified. Create a passkey to sign in next time.</p>
@@ -95,7 +109,7 @@ let ticket = null;
 async function render(v) {
   Object.assign(S, v);
   for (const s of document.querySelectorAll('section')) s.className = '';
-  $('app').textContent = S.app;
+  $('app').textContent = 'to continue to ' + S.app;
   $('identifier-label').textContent = S.identifier_kind === 'phone' ? 'Phone number' : 'Email';
   if (S.identifier) $('identifier').value = S.identifier;
   $('s-' + S.step).className = 'on';
