@@ -66,6 +66,9 @@ struct DoctorArgs {
     /// A running emulator (`http://localhost:9229`): also check its journal.
     #[arg(long)]
     url: Option<String>,
+    /// The CA of an emulator in HTTPS mode (`emulator ca` prints its path).
+    #[arg(long, requires = "url")]
+    ca: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -79,6 +82,9 @@ struct JournalArgs {
     /// The emulator's Cognito origin.
     #[arg(long, default_value = "http://localhost:9229")]
     url: String,
+    /// The CA of an emulator in HTTPS mode (`emulator ca` prints its path).
+    #[arg(long)]
+    ca: Option<PathBuf>,
 }
 
 /// `emulator journal`: coloured when stdout is a terminal (and `NO_COLOR` is unset).
@@ -89,6 +95,7 @@ async fn journal(args: &JournalArgs) -> anyhow::Result<()> {
         flow: args.flow.clone(),
         follow: args.follow,
         color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ca: args.ca.clone(),
     };
     emulator::journal::tail::run(&tail, &mut std::io::stdout()).await
 }
@@ -236,8 +243,12 @@ fn main() -> ExitCode {
         Some(Command::Export(args)) => emulator::import::cli::run_export(args),
         Some(Command::Doctor(args)) => {
             let mut stdout = std::io::stdout();
-            let run =
-                emulator::doctor::cli::run(cli.config.as_deref(), args.url.as_deref(), &mut stdout);
+            let run = emulator::doctor::cli::run(
+                cli.config.as_deref(),
+                args.url.as_deref(),
+                args.ca.as_deref(),
+                &mut stdout,
+            );
             let result = match tokio::runtime::Runtime::new() {
                 Ok(rt) => rt.block_on(run),
                 Err(e) => Err(e.into()),

@@ -54,6 +54,7 @@ fn tail(url: &str, follow: bool, flow: Option<String>) -> Tail {
         flow,
         follow,
         color: false,
+        ca: None,
     }
 }
 
@@ -181,4 +182,36 @@ async fn the_command_follows_in_a_pipe() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("is the emulator running?"), "{err}");
+}
+
+/// An emulator in HTTPS mode is read with its CA (`--ca`), and refused without it.
+#[tokio::test]
+async fn an_https_emulator_is_read_with_its_ca() {
+    let mut config = emulator::Config::default_config();
+    config.tls.enabled = true;
+    let emu = common::start_with(config).await;
+    assert!(emu.url().starts_with("https://"), "{}", emu.url());
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, emu.running.tls.as_ref().unwrap().cert_pem()).unwrap();
+
+    let mut trusted = tail(emu.url(), false, None);
+    trusted.ca = Some(ca);
+    let mut out = Vec::new();
+    emulator::journal::tail::run(&trusted, &mut out)
+        .await
+        .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("control admin") && text.contains("started"),
+        "{text}"
+    );
+
+    let refused =
+        emulator::journal::tail::run(&tail(emu.url(), false, None), &mut Vec::new()).await;
+    let why = format!("{:#}", refused.unwrap_err());
+    assert!(
+        why.contains("certificate") || why.contains("error sending request"),
+        "{why}"
+    );
 }

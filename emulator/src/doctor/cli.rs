@@ -14,6 +14,7 @@ use crate::config::Config;
 pub async fn run(
     config: Option<&Path>,
     url: Option<&str>,
+    ca: Option<&Path>,
     out: &mut impl Write,
 ) -> anyhow::Result<bool> {
     let config_file = config;
@@ -30,7 +31,7 @@ pub async fn run(
     let mut findings = super::static_checks(&config, base);
     let mut checked = vec![origin];
     if let Some(url) = url {
-        let events = journal(url).await?;
+        let events = journal(url, ca).await?;
         checked.push(format!("the journal of {url} ({} events)", events.len()));
         findings.extend(super::journal::check(&events));
     }
@@ -39,9 +40,9 @@ pub async fn run(
 }
 
 /// The events of the emulator at `url`, from `/_emulator/journal`.
-async fn journal(url: &str) -> anyhow::Result<Vec<Value>> {
+async fn journal(url: &str, ca: Option<&Path>) -> anyhow::Result<Vec<Value>> {
     let endpoint = format!("{}/_emulator/journal", url.trim_end_matches('/'));
-    let resp = reqwest::Client::new()
+    let resp = crate::tls::tool_client(ca)?
         .get(&endpoint)
         .send()
         .await

@@ -18,6 +18,8 @@ pub struct Tail {
     pub flow: Option<String>,
     pub follow: bool,
     pub color: bool,
+    /// The CA of an emulator in HTTPS mode.
+    pub ca: Option<std::path::PathBuf>,
 }
 
 /// How long each long poll waits for a new event.
@@ -42,7 +44,7 @@ const KEYS: &[&str] = &[
 
 /// Prints the journal (and, following, every new event) to `out`.
 pub async fn run<W: Write + ?Sized>(tail: &Tail, out: &mut W) -> anyhow::Result<()> {
-    let http = reqwest::Client::new();
+    let http = crate::tls::tool_client(tail.ca.as_deref())?;
     let mut after = 0;
     loop {
         let events = fetch(&http, tail, after).await?;

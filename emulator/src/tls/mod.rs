@@ -119,6 +119,23 @@ impl Outbound {
     }
 }
 
+/// An HTTP client for the emulator's own tools reading a running emulator (`emulator journal`,
+/// `emulator doctor --url`): trusting only the CA in `ca_file` when given (an emulator in HTTPS
+/// mode; `emulator ca` prints the file's path).
+pub fn tool_client(ca_file: Option<&std::path::Path>) -> anyhow::Result<reqwest::Client> {
+    let builder = reqwest::Client::builder();
+    let builder = match ca_file {
+        Some(path) => {
+            let pem = std::fs::read_to_string(path).map_err(|e| {
+                anyhow::anyhow!("reading the CA certificate {}: {e}", path.display())
+            })?;
+            builder.use_preconfigured_tls(client_config_from_pem(&pem)?)
+        }
+        None => builder,
+    };
+    Ok(builder.build()?)
+}
+
 /// A bound listener, plain or TLS.
 #[derive(Debug)]
 pub enum Listening {
