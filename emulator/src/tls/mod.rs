@@ -104,11 +104,7 @@ impl Outbound {
                     .take(16)
                     .collect();
                 let path = std::env::temp_dir().join(format!("cognito-twin-ca-{id}.pem"));
-                std::fs::write(&path, ca.cert_pem()).map_err(|source| TlsError::Io {
-                    action: "write",
-                    path: path.display().to_string(),
-                    source,
-                })?;
+                publish(&path, ca.cert_pem())?;
                 path
             }
         };
@@ -134,6 +130,23 @@ pub fn tool_client(ca_file: Option<&std::path::Path>) -> anyhow::Result<reqwest:
         None => builder,
     };
     Ok(builder.build()?)
+}
+
+/// Writes `text` at `path` unless it is there already, through a file of this process renamed
+/// into place: emulators of one run share the CA's file, and a worker reading it while another
+/// emulator starts must never see it truncated.
+fn publish(path: &std::path::Path, text: &str) -> Result<(), TlsError> {
+    if std::fs::read_to_string(path).is_ok_and(|t| t == text) {
+        return Ok(());
+    }
+    let io = |source| TlsError::Io {
+        action: "write",
+        path: path.display().to_string(),
+        source,
+    };
+    let staged = path.with_extension(format!("pem.{}", std::process::id()));
+    std::fs::write(&staged, text).map_err(io)?;
+    std::fs::rename(&staged, path).map_err(io)
 }
 
 /// A bound listener, plain or TLS.
