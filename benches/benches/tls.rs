@@ -8,11 +8,14 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+use common::POOL;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use emulator::{Config, Running};
 use harness::driver::{RunTls, client_builder};
+use serde_json::json;
 
-const POOL: &str = "us-east-1_Mosaic001";
+mod common;
+
 const USERS: usize = 1_000;
 
 async fn start(tls: Option<&RunTls>) -> Running {
@@ -25,38 +28,18 @@ async fn start(tls: Option<&RunTls>) -> Running {
     emulator::start_with(config, options).await.expect("start")
 }
 
-fn call(client: &reqwest::Client, url: &str, op: &str, body: String) -> reqwest::RequestBuilder {
-    client
-        .post(format!("{url}/"))
-        .header(
-            "x-amz-target",
-            format!("AWSCognitoIdentityProviderService.{op}"),
-        )
-        .header("content-type", "application/x-amz-json-1.1")
-        .body(body)
-}
-
 async fn fill(client: &reqwest::Client, url: &str) {
     for i in 0..USERS {
-        let body = format!(
-            r#"{{"UserPoolId":"{POOL}","Username":"user{i}@example.com","MessageAction":"SUPPRESS"}}"#
-        );
-        let r = call(client, url, "AdminCreateUser", body)
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+        let body = json!({"UserPoolId": POOL, "Username": format!("user{i}@example.com"),
+            "MessageAction": "SUPPRESS"});
+        common::call(client, url, "AdminCreateUser", body).await;
     }
 }
 
 async fn list_users(client: &reqwest::Client, url: &str, i: usize) {
-    let body = format!(
-        r#"{{"UserPoolId":"{POOL}","Filter":"email = \"user{}@example.com\"","Limit":1}}"#,
-        i % USERS
-    );
-    let r = call(client, url, "ListUsers", body).send().await.unwrap();
-    assert!(r.status().is_success());
-    black_box(r.bytes().await.unwrap());
+    let filter = format!("email = \"user{}@example.com\"", i % USERS);
+    let body = json!({"UserPoolId": POOL, "Filter": filter, "Limit": 1});
+    black_box(common::call(client, url, "ListUsers", body).await);
 }
 
 fn bench_tls(c: &mut Criterion) {
