@@ -47,6 +47,11 @@ pub struct Config {
     /// `http://<RIE base URL>`, `builtin:link_by_email`.
     #[serde(default)]
     pub lambda_functions: std::collections::BTreeMap<String, String>,
+    /// Lambda function ARNs -> the actions their execution role allows (IAM's syntax:
+    /// `cognito-idp:ListUsers`, `cognito-idp:Admin*`). A call a handler makes outside them is
+    /// refused with `AccessDeniedException`; a function not listed may call everything.
+    #[serde(default)]
+    pub lambda_permissions: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// The `[tls]` section.
@@ -353,6 +358,7 @@ impl Config {
                 trigger_timeout_ms: None,
                 idp: None,
                 lambda_functions: Default::default(),
+                lambda_permissions: Default::default(),
                 cognito: CognitoConfig {
                     bind: default_cognito_bind(),
                     public_url: None,

@@ -193,6 +193,7 @@ pub async fn start_with(mut config: Config, options: Options) -> anyhow::Result<
         base_url: url.trim_end_matches('/').to_owned(),
         services: Arc::new(crate::cognito::Services::new(
             config.lambda_functions.clone(),
+            config.lambda_permissions.clone(),
             config
                 .trigger_timeout_ms
                 .map(std::time::Duration::from_millis),

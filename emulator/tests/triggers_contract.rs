@@ -235,6 +235,58 @@ async fn node_auto_confirm_flags_and_pre_token_generation() {
     auto_confirm_flags_and_pre_token_generation(Runtime::Node).await;
 }
 
+/// A handler whose execution role does not allow an operation: its SDK call is refused with
+/// IAM's AccessDeniedException (journaled in the trigger's flow, naming the check), the
+/// handler's error fails the sign-up, and no user is written; a role allowing the action by a
+/// wildcard lets the same handler run.
+async fn a_role_without_the_action_is_refused_by_iam(target: &str) {
+    let mut config = Config::default_config();
+    with_trigger(&mut config, "PreSignUp", ARN, target);
+    config
+        .lambda_permissions
+        .insert(ARN.into(), vec!["cognito-idp:AdminGetUser".into()]);
+    let emu = common::start_with(config.clone()).await;
+    let (code, message) = sign_up(&emu, "denied@example.com").await.unwrap_err();
+    assert_eq!(code, "UserLambdaValidationException");
+    assert!(
+        message.contains(
+            "assumed-role/contract-role/contract is not authorized to perform: \
+             cognito-idp:ListUsers on resource: \
+             arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_Mosaic001"
+        ),
+        "{message}"
+    );
+    assert_eq!(user_count(&emu).await, 0);
+    let refused = journal(emu.url(), "kind=rejected&name=ListUsers").await;
+    let run = journal(emu.url(), "kind=trigger&name=PreSignUp_SignUp").await;
+    assert_eq!((refused.len(), run.len()), (1, 1), "{refused:?}");
+    assert_eq!(refused[0]["detail"]["error"], "AccessDeniedException");
+    assert_eq!(refused[0]["flow"], run[0]["flow"]);
+    assert!(
+        refused[0]["detail"]["check"]
+            .as_str()
+            .unwrap()
+            .contains("allows [\"cognito-idp:AdminGetUser\"]"),
+        "{refused:?}"
+    );
+    config
+        .lambda_permissions
+        .insert(ARN.into(), vec!["cognito-idp:List*".into()]);
+    let allowed = common::start_with(config).await;
+    assert_eq!(sign_up(&allowed, "allowed@example.com").await, Ok(false));
+}
+
+#[tokio::test]
+async fn a_node_handler_without_the_permission_gets_access_denied() {
+    a_role_without_the_action_is_refused_by_iam(&contract(Runtime::Node, "counts-users")).await;
+}
+
+#[tokio::test]
+async fn a_python_handler_without_the_permission_gets_access_denied() {
+    let target = format!("{}:count", contract(Runtime::Python, "counts-users"));
+    a_role_without_the_action_is_refused_by_iam(&target).await;
+}
+
 /// The Python fixture's function is `lambda_handler`, Lambda's default name.
 #[tokio::test]
 async fn python_auto_confirm_flags_and_pre_token_generation() {

@@ -5,6 +5,7 @@ use std::fmt;
 /// The AWS exception names the emulator answers with (`__type` on the wire).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exception {
+    AccessDenied,
     AliasExists,
     CodeMismatch,
     ConcurrentModification,
@@ -47,6 +48,7 @@ impl Exception {
     pub fn name(self) -> &'static str {
         use Exception::*;
         match self {
+            AccessDenied => "AccessDeniedException",
             AliasExists => "AliasExistsException",
             CodeMismatch => "CodeMismatchException",
             ConcurrentModification => "ConcurrentModificationException",

@@ -109,7 +109,15 @@ async fn api_post(State(cx): State<Cognito>, headers: HeaderMap, body: Body) -> 
         .map(|v| crate::redact::value(v.clone()))
         .unwrap_or((Value::Null, Vec::new()));
     let outcome = match (op, request) {
-        (Ok(op), Ok(body)) => op.run(&cx, body, &flow).await,
+        (Ok(op), Ok(body)) => {
+            // A trigger's handler calls with its function's role: IAM's verdict comes first.
+            let pool_id = body.get("UserPoolId").and_then(Value::as_str);
+            let roles = &cx.services.roles;
+            match roles.authorize(&headers, op.name(), &cx.region, pool_id) {
+                Ok(()) => op.run(&cx, body, &flow).await,
+                Err(e) => Err(e),
+            }
+        }
         (Err(e), _) | (_, Err(e)) => Err(e),
     };
     let request_id = HeaderValue::from_str(&flow).ok();

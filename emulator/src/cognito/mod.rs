@@ -7,6 +7,7 @@ pub mod error;
 pub mod federation;
 pub mod filter;
 pub mod http;
+pub mod iam;
 pub mod keys;
 pub mod model;
 pub mod oauth;
@@ -52,6 +53,8 @@ pub struct Services {
     pub http: reqwest::Client,
     pub jwks: federation::oidc::JwksCache,
     pub triggers: triggers::Triggers,
+    /// The triggers' execution roles: what a handler's calls may do.
+    pub roles: iam::Roles,
     /// WebAuthn challenges issued for user-pool passkeys, each usable once. A
     /// `std::sync::Mutex`: never held across an `.await`.
     challenges: std::sync::Mutex<crate::webauthn::ChallengeRegistry>,
@@ -62,11 +65,13 @@ impl Services {
         self.challenges.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// `functions` maps Lambda ARNs to emulator trigger targets (`[lambda_functions]`);
+    /// `functions` maps Lambda ARNs to emulator trigger targets (`[lambda_functions]`),
+    /// `permissions` to the actions their roles allow (`[lambda_permissions]`);
     /// `trigger_timeout` bounds each attempt (Cognito's 5 s when `None`); `tls`, in HTTPS
     /// mode, is what outbound calls trust (the local CA).
     pub fn new(
         functions: std::collections::BTreeMap<String, String>,
+        permissions: std::collections::BTreeMap<String, Vec<String>>,
         trigger_timeout: Option<std::time::Duration>,
         tls: Option<&crate::tls::Outbound>,
     ) -> Self {
@@ -90,6 +95,7 @@ impl Services {
             triggers: triggers::Triggers::new(functions, client(reqwest::Client::builder()))
                 .with_timeout(trigger_timeout.unwrap_or(triggers::TIMEOUT))
                 .with_ca_file(tls.map(|t| t.ca_file.clone())),
+            roles: iam::Roles::new(permissions),
             challenges: Default::default(),
         }
     }

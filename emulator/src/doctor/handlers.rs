@@ -67,18 +67,59 @@ pub fn check(file: &str, source: &str) -> Vec<Finding> {
 
 /// Offsets of the calls of AdminLinkProviderForUser (SDK v2 and v3, boto3).
 fn link_calls(code: &str) -> Vec<usize> {
+    calls_of(code, "AdminLinkProviderForUser")
+}
+
+/// The user-pool operations `source` calls, each with the line of its first call: SDK v3's
+/// `new <Op>Command(`, v2's `.<op>(`, boto3's `.<snake_op>(`.
+pub fn operations(file: &str, source: &str) -> Vec<(&'static str, usize)> {
+    let lang = if file.ends_with(".py") {
+        Lang::Python
+    } else {
+        Lang::Js
+    };
+    let code = strip_comments(source, lang);
+    crate::cognito::api::Operation::ALL
+        .iter()
+        .filter_map(|op| {
+            let first = calls_of(&code, op.name()).first().copied()?;
+            Some((op.name(), line_of(&code, first)))
+        })
+        .collect()
+}
+
+/// Offsets of the calls of the operation `op` (its name in any case, or in snake case for
+/// boto3, then `Command` for SDK v3, then an opening parenthesis).
+fn calls_of(code: &str, op: &str) -> Vec<usize> {
     let lower = code.to_ascii_lowercase();
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
     let mut out = Vec::new();
-    for name in ["adminlinkproviderforuser", "admin_link_provider_for_user"] {
-        for (offset, _) in lower.match_indices(name) {
-            let tail = &code[offset + name.len()..];
-            let tail = tail.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+    for name in [op.to_ascii_lowercase(), snake_case(op)] {
+        for (offset, _) in lower.match_indices(&name) {
+            if lower[..offset].chars().next_back().is_some_and(ident) {
+                continue;
+            }
+            let tail = &lower[offset + name.len()..];
+            let tail = tail.strip_prefix("command").unwrap_or(tail);
             if tail.trim_start().starts_with('(') {
                 out.push(offset);
             }
         }
     }
     out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// `AdminLinkProviderForUser` -> `admin_link_provider_for_user` (boto3's method names).
+fn snake_case(op: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in op.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
     out
 }
 
@@ -355,6 +396,23 @@ mod tests {
         // The placeholder in the code, not the one in the comment at the top.
         assert_eq!(found[0].location, "link-guide.js:33");
         assert_eq!(found[1].location, "link-guide.js:37");
+    }
+
+    #[test]
+    fn the_operations_a_handler_calls_in_each_sdk() {
+        assert_eq!(
+            operations("link-corrected.js", CORRECTED),
+            [("ListUsers", 22), ("AdminLinkProviderForUser", 29)]
+        );
+        let py = include_str!("../../../fixtures/lambda/link-corrected.py");
+        let ops: Vec<_> = operations("h.py", py).into_iter().map(|o| o.0).collect();
+        assert_eq!(ops, ["ListUsers", "AdminLinkProviderForUser"]);
+        let v2 = "cognito.adminGetUser({}).promise(); // cognito.listUsers()\n";
+        assert_eq!(operations("h.js", v2), [("AdminGetUser", 1)]);
+        // Another operation's name starting alike, an import: not calls of ListUsers.
+        let not = "listUsersInGroup(x); const { ListUsersCommand } = m;";
+        let ops: Vec<_> = operations("h.js", not).into_iter().map(|o| o.0).collect();
+        assert_eq!(ops, ["ListUsersInGroup"]);
     }
 
     #[test]

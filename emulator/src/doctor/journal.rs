@@ -14,6 +14,7 @@ pub fn check(events: &[Value]) -> Vec<Finding> {
     let mut out = Vec::new();
     links(&evs, &mut out);
     callbacks(&evs, &mut out);
+    denied(&evs, &mut out);
     timeouts(&evs, &mut out);
     email_case(&evs, &mut out);
     reauth(&evs, &mut out);
@@ -162,6 +163,23 @@ fn callbacks(evs: &[Ev<'_>], out: &mut Vec<Finding>) {
                     format!("The app sent redirect_uri {uri} with client_id {client}, which does not register it."),
                 ));
             }
+        }
+    }
+}
+
+/// Calls refused by IAM (a trigger's role without the action), once per operation.
+fn denied(evs: &[Ev<'_>], out: &mut Vec<Finding>) {
+    let mut seen = BTreeSet::new();
+    for e in evs {
+        if e.kind() == "rejected"
+            && e.str("/error") == "AccessDeniedException"
+            && seen.insert(e.name())
+        {
+            out.push(Finding::new(
+                "trigger-permission-missing",
+                e.at(),
+                format!("{} was refused: {}", e.name(), e.str("/message")),
+            ));
         }
     }
 }
@@ -421,6 +439,28 @@ mod tests {
             "flow-1",
             json!({"error": "invalid_request", "params": {}}),
         )];
+        assert_eq!(ids(&other), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn a_call_iam_refused_is_a_missing_permission() {
+        let refused = |seq, name: &str, error: &str| {
+            ev(
+                seq,
+                "rejected",
+                name,
+                "flow-4",
+                json!({"error": error, "message": "User: arn:aws:sts::0:assumed-role/l-role/l is not authorized"}),
+            )
+        };
+        let found = check(&[
+            refused(1, "ListUsers", "AccessDeniedException"),
+            refused(2, "ListUsers", "AccessDeniedException"),
+        ]);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].id, "trigger-permission-missing");
+        assert!(found[0].explanation.contains("ListUsers was refused"));
+        let other = [refused(1, "ListUsers", "InvalidParameterException")];
         assert_eq!(ids(&other), Vec::<&str>::new());
     }
 

@@ -99,6 +99,10 @@ catalogue! {
     "The handler swallows AdminLinkProviderForUser's errors",
     "A refused link (bad parameters, missing IAM permission: AccessDenied) is only logged; sign-up goes on and a duplicate user is created, with nothing but a CloudWatch log line to say why.",
     "Let the error fail the sign-up: rethrow in the catch (or callback(err)); a failed sign-up shows the message in the app's callback, a duplicate user does not.";
+    "trigger-permission-missing", "config, handler, journal",
+    "A trigger's execution role does not allow an operation its handler calls",
+    "The call is refused with AccessDeniedException ('... is not authorized to perform: cognito-idp:AdminLinkProviderForUser on resource: ...'); a handler that catches it, as the guide's does, lets sign-up go on: the user is not linked and a duplicate user is created.",
+    "Allow the action on the pool in the function's execution role (cognito-idp:ListUsers and cognito-idp:AdminLinkProviderForUser on arn:aws:cognito-idp:<region>:<account>:userpool/<pool>); in the emulator, list it in [lambda_permissions].";
     "lambda-timeout", "journal",
     "A Lambda trigger timed out (5 s per attempt)",
     "Cognito gives each attempt 5 seconds and retries up to three times; the sign-in fails after about 15 s, or a slow first attempt's side effects (a link) happen twice.",
@@ -168,20 +172,26 @@ pub fn handler_files(config: &Config) -> Vec<(String, PathBuf, Vec<String>)> {
     for pool in &config.cognito.pools {
         for (trigger, target) in &pool.lambda {
             let target = config.lambda_functions.get(target).unwrap_or(target);
-            let Some(file) = target
-                .strip_prefix("node:")
-                .or_else(|| target.strip_prefix("python:"))
-            else {
+            let Some(file) = handler_file(target) else {
                 continue;
             };
             let used = format!("pool {}, {trigger}", pool.id);
             match out.iter_mut().find(|(t, _, _)| t == target) {
                 Some((_, _, uses)) => uses.push(used),
-                None => out.push((target.clone(), PathBuf::from(file), vec![used])),
+                None => out.push((target.clone(), file, vec![used])),
             }
         }
     }
     out
+}
+
+/// The handler file of a `node:` or `python:` target (without a Python target's function).
+fn handler_file(target: &str) -> Option<PathBuf> {
+    use crate::cognito::triggers::{Target, parse_target};
+    match parse_target(target).ok()? {
+        Target::Node(path) | Target::Python(path, _) => Some(path),
+        _ => None,
+    }
 }
 
 /// The static checks: the config, then each handler file it names (read from the working
@@ -206,8 +216,45 @@ pub fn static_checks(config: &Config, base: Option<&Path>) -> Vec<Finding> {
             )),
         }
     }
+    findings.extend(permissions(config, base));
     findings.sort_by_key(|f| rank(f.id));
     findings
+}
+
+/// The operations each function's handler calls that its role (`[lambda_permissions]`)
+/// does not allow. A handler file that cannot be read is reported by [`static_checks`].
+fn permissions(config: &Config, base: Option<&Path>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (arn, allowed) in &config.lambda_permissions {
+        let Some(target) = config.lambda_functions.get(arn) else {
+            continue;
+        };
+        let Some(path) = handler_file(target) else {
+            continue;
+        };
+        let file = path.display().to_string();
+        let candidates = [Some(path.clone()), base.map(|b| b.join(&path))];
+        let Some(source) = candidates
+            .iter()
+            .flatten()
+            .find_map(|p| std::fs::read_to_string(p).ok())
+        else {
+            continue;
+        };
+        for (op, line) in handlers::operations(&file, &source) {
+            let action = format!("cognito-idp:{op}");
+            if !crate::cognito::iam::allows(allowed, &action) {
+                out.push(Finding::new(
+                    "trigger-permission-missing",
+                    format!("{file}:{line}"),
+                    format!(
+                        "The handler of {arn} calls {op}, which its role does not allow ([lambda_permissions] allows {allowed:?})."
+                    ),
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// A finding's position in the catalogue (its priority).
@@ -241,6 +288,37 @@ mod tests {
             static_checks(&Config::default_config(), Some(&base)),
             vec![]
         );
+    }
+
+    #[test]
+    fn a_role_missing_an_action_the_handler_calls() {
+        const ARN: &str = "arn:aws:lambda:us-east-1:000000000000:function:link";
+        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let with = |target: &str, allow: &[&str]| {
+            let mut c = Config::default_config();
+            c.cognito.pools[0]
+                .lambda
+                .insert("PreSignUp".into(), ARN.into());
+            c.lambda_functions.insert(ARN.into(), target.into());
+            let allow = allow.iter().map(|a| a.to_string()).collect();
+            c.lambda_permissions.insert(ARN.into(), allow);
+            static_checks(&c, Some(&base))
+                .into_iter()
+                .filter(|f| f.id == "trigger-permission-missing")
+                .collect::<Vec<_>>()
+        };
+        let js = "node:fixtures/lambda/link-corrected.js";
+        let found = with(js, &["cognito-idp:ListUsers"]);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].location, "fixtures/lambda/link-corrected.js:29");
+        assert!(found[0].explanation.contains("AdminLinkProviderForUser"));
+        assert_eq!(
+            with(js, &["cognito-idp:ListUsers", "cognito-idp:AdminLink*"]),
+            []
+        );
+        let py = "python:fixtures/lambda/link-corrected.py:handler";
+        assert_eq!(with(py, &["cognito-idp:AdminLinkProviderForUser"]).len(), 1);
+        assert_eq!(with(py, &["cognito-idp:*"]), []);
     }
 
     #[test]

@@ -108,9 +108,9 @@ pub enum Attempt {
 pub struct Triggers {
     /// Lambda ARN -> emulator target (the config's `[lambda_functions]`).
     functions: BTreeMap<String, String>,
-    /// Node.js and Python workers by target; each has its own async lock (one invocation at
-    /// a time).
-    workers: Mutex<HashMap<Target, Slot>>,
+    /// Node.js and Python workers by target and access key (two functions running one file
+    /// have two roles); each has its own async lock (one invocation at a time).
+    workers: Mutex<HashMap<(Target, String), Slot>>,
     http: reqwest::Client,
     timeout: Duration,
     /// HTTPS mode: the CA file the workers trust (`NODE_EXTRA_CA_CERTS`, `AWS_CA_BUNDLE`).
@@ -194,26 +194,41 @@ impl Triggers {
         parse_target(target)
     }
 
-    fn worker_slot(&self, target: &Target) -> Slot {
+    fn worker_slot(&self, target: &Target, access_key: &str) -> Slot {
         let mut map = self.workers.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(target.clone()).or_default().clone()
+        let key = (target.clone(), access_key.to_owned());
+        map.entry(key).or_default().clone()
     }
 
-    async fn attempt(&self, cx: &Cognito, target: &Target, event: &Value) -> Attempt {
+    /// One attempt of `configured` (an ARN or a target), resolved to `target`.
+    async fn attempt(
+        &self,
+        cx: &Cognito,
+        configured: &str,
+        target: &Target,
+        event: &Value,
+    ) -> Attempt {
+        let access_key = match configured.starts_with("arn:") {
+            true => super::iam::Roles::access_key(configured),
+            false => super::iam::ANONYMOUS_KEY.to_owned(),
+        };
         let env = worker::Env {
             endpoint: &cx.base_url,
             region: &cx.region,
             ca_file: self.ca_file.as_deref(),
             timeout: self.timeout,
+            access_key: &access_key,
         };
         match target {
             Target::Node(path) => {
                 let launch = || node::launch(path, &env);
-                self.on_worker(target, path, launch, event).await
+                self.on_worker((target, &access_key), path, launch, event)
+                    .await
             }
             Target::Python(path, function) => {
                 let launch = || python::launch(path, function.as_deref(), &env);
-                self.on_worker(target, path, launch, event).await
+                self.on_worker((target, &access_key), path, launch, event)
+                    .await
             }
             Target::Rie(url) => rie::invoke(&self.http, url, event, self.timeout).await,
             Target::Builtin(name) => builtin::invoke(cx, name, event).await,
@@ -223,12 +238,12 @@ impl Triggers {
     /// One attempt on `target`'s worker, waiting for the invocation before it to end.
     async fn on_worker(
         &self,
-        target: &Target,
+        (target, access_key): (&Target, &str),
         handler: &Path,
         launch: impl FnOnce() -> worker::Launch,
         event: &Value,
     ) -> Attempt {
-        let slot = self.worker_slot(target);
+        let slot = self.worker_slot(target, access_key);
         let mut guard = slot.lock().await;
         worker::invoke(&mut guard, handler, launch, event, self.timeout).await
     }
@@ -353,7 +368,10 @@ pub async fn invoke(
         let started = Instant::now();
         let outcome = match faulted(fault.as_ref(), cx.services.triggers.timeout).await {
             Some(outcome) => outcome,
-            None => cx.services.triggers.attempt(cx, &target, &event).await,
+            None => {
+                let triggers = &cx.services.triggers;
+                triggers.attempt(cx, &configured, &target, &event).await
+            }
         };
         let ms = started.elapsed().as_millis() as u64;
         let mut base = json!({"trigger": trigger, "target": configured, "attempt": attempt, "duration_ms": ms, "event": event});

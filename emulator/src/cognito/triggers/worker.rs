@@ -30,10 +30,12 @@ pub struct Env<'a> {
     pub ca_file: Option<&'a Path>,
     /// Each attempt's limit (the handler's `getRemainingTimeInMillis`).
     pub timeout: Duration,
+    /// The access key its calls are signed with: the function's role (`cognito::iam`).
+    pub access_key: &'a str,
 }
 
 impl Env<'_> {
-    /// The environment every runtime gets: the endpoint, region, dummy credentials, the
+    /// The environment every runtime gets: the endpoint, region, the role's credentials, the
     /// function's name (the handler file's stem) and the time limit.
     pub fn apply(&self, command: &mut Command, handler: &Path) {
         let name = handler
@@ -44,7 +46,7 @@ impl Env<'_> {
             .env("AWS_ENDPOINT_URL", self.endpoint)
             .env("AWS_REGION", self.region)
             .env("AWS_DEFAULT_REGION", self.region)
-            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_ACCESS_KEY_ID", self.access_key)
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .env("AWS_LAMBDA_FUNCTION_NAME", name)
             .env(
