@@ -141,6 +141,13 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     start_with(config, Options::default()).await
 }
 
+/// Why [`start_with`] refused a config (a trigger it cannot run, a setting Cognito refuses),
+/// as opposed to failing to start (a port, the data directory): callers can tell them apart
+/// with `downcast_ref`.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigRefused(pub String);
+
 pub async fn start_with(mut config: Config, options: Options) -> anyhow::Result<Running> {
     let store = match &options.storage {
         Storage::Ephemeral => Store::in_memory(),
@@ -152,7 +159,7 @@ pub async fn start_with(mut config: Config, options: Options) -> anyhow::Result<
     }
     .context("opening the state database")?;
     crate::cognito::triggers::check_config(&config)
-        .map_err(|e| anyhow::anyhow!("invalid trigger config: {e}"))?;
+        .map_err(|e| ConfigRefused(format!("invalid trigger config: {e}")))?;
     let entropy = entropy(config.seed, &options.storage, &store)?;
     if config.tls.enabled {
         config.use_https();
@@ -212,7 +219,7 @@ pub async fn start_with(mut config: Config, options: Options) -> anyhow::Result<
         faults,
     };
     crate::seed::apply(&cognito, &config)
-        .map_err(|e| anyhow::anyhow!("applying the config: {e}"))?;
+        .map_err(|e| ConfigRefused(format!("applying the config: {e}")))?;
     let idp = match &idp_bound {
         Some(bound) => crate::idp::listener::state(&config, bound, &cognito)?,
         None => None,

@@ -131,7 +131,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             idp: args.emulator.idp_url.clone(),
         },
         None => match &args.config {
-            Some(path) => Emulator::SpawnWith(Box::new(emulator::Config::load(path)?)),
+            Some(path) => Emulator::SpawnWith(Box::new(crate::setup::load_document(path)?)),
             None => Emulator::Spawn,
         },
     };

@@ -10,5 +10,6 @@ pub mod init;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod setup;
 pub mod snapshots;
 pub mod transcript;

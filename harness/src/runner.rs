@@ -21,14 +21,12 @@ pub const START_MILLIS: i64 = 1_767_225_600_000;
 /// The longest a step may take (a browser step waits for several pages, each bounded too).
 const STEP_TIMEOUT: Duration = Duration::from_secs(90);
 
-const LAMBDA_ARN: &str = "arn:aws:lambda:us-east-1:000000000000:function:scenario-pre-sign-up";
-
-/// Where to run: a fresh emulator per scenario (with the default config, or another), or a
-/// running one (reset before each).
+/// Where to run: a fresh emulator per scenario (with the default config, or another config
+/// document: `setup::load_document`), or a running one (reset before each).
 #[derive(Debug, Clone)]
 pub enum Emulator {
     Spawn,
-    SpawnWith(Box<emulator::Config>),
+    SpawnWith(Box<toml::Value>),
     Url { cognito: String, idp: String },
 }
 
@@ -128,18 +126,34 @@ pub async fn run_with(
     drivers: &Drivers,
 ) -> anyhow::Result<Outcome> {
     let started = Instant::now();
-    let (running, target) = match emulator {
-        Emulator::Spawn => {
-            let config = emulator::Config::default_config();
-            let (r, t) = spawn(scenario, config, drivers.tls.as_deref()).await?;
-            (Some(r), t)
-        }
-        Emulator::SpawnWith(config) => {
-            let (r, t) = spawn(scenario, (**config).clone(), drivers.tls.as_deref()).await?;
-            (Some(r), t)
-        }
-        Emulator::Url { cognito, idp } => {
+    let config = match emulator {
+        Emulator::Spawn => Some(crate::setup::config_for(
+            scenario,
+            &crate::setup::default_document(),
+        )?),
+        Emulator::SpawnWith(doc) => Some(crate::setup::config_for(scenario, doc)?),
+        Emulator::Url { .. } => None,
+    };
+    // What the doctor finds in the set-up itself: the config and the handler files it names.
+    let found = config
+        .as_ref()
+        .map(|c| emulator::doctor::static_checks(c, None))
+        .unwrap_or_default();
+    let (running, target) = match (emulator, config) {
+        (Emulator::Url { cognito, idp }, _) => {
             (None, remote(scenario, cognito, idp, drivers.trust()).await?)
+        }
+        (_, config) => {
+            let config = config.context("a spawned emulator has a config")?;
+            match spawn(scenario, config, drivers.tls.as_deref()).await {
+                Ok((r, t)) => (Some(r), t),
+                // The emulator refuses the config (a trigger it cannot run, a setting Cognito
+                // refuses): the scenario's first and last step.
+                Err(e) => match e.downcast_ref::<emulator::server::ConfigRefused>() {
+                    Some(why) => return Ok(refused(scenario, &why.0, &found, started)),
+                    None => return Err(e),
+                },
+            }
         }
     };
     let mut target = target;
@@ -152,18 +166,48 @@ pub async fn run_with(
             return Err(e.context("starting the app under test"));
         }
     };
-    let result = drive(scenario, target, drivers).await;
+    let result = drive(scenario, target, drivers, &found).await;
     if let Some(server) = app {
         server.stop().await;
     }
     if let Some(r) = running {
         r.stop().await;
     }
-    let (transcript, failure, rejections, doctor) = result?;
-    let verdict = match (failure, &scenario.expected_failure) {
+    let d = result?;
+    let verdict = verdict(
+        scenario,
+        d.failure,
+        d.misdiagnosed,
+        &d.rejections,
+        &d.doctor,
+    );
+    Ok(Outcome {
+        name: scenario.name.clone(),
+        file: scenario.path.display().to_string(),
+        verdict,
+        transcript: d.transcript,
+        duration: started.elapsed(),
+    })
+}
+
+/// The verdict: a doctor expectation that does not hold fails the scenario whatever else
+/// happened; otherwise the steps and expectations decide, for a scenario documenting a
+/// failure too.
+fn verdict(
+    scenario: &Scenario,
+    failure: Option<String>,
+    misdiagnosed: Option<String>,
+    rejections: &[String],
+    doctor: &[emulator::doctor::Finding],
+) -> Verdict {
+    if let Some(m) = misdiagnosed {
+        let also = failure.map_or(String::new(), |f| format!("\n  observed: {f}"));
+        return Verdict::Failed(with_doctor(format!("expected {m}{also}"), doctor));
+    }
+    match (failure, &scenario.expected_failure) {
         (None, None) => Verdict::Passed,
         (None, Some(_)) => Verdict::UnexpectedPass,
-        (Some(f), None) => Verdict::Failed(with_doctor(f, &doctor)),
+        (Some(f), None) => Verdict::Failed(with_doctor(f, doctor)),
         (Some(f), Some(why)) => {
             let mut reason = format!("{why}\n  observed: {f}");
             for r in rejections {
@@ -171,14 +215,49 @@ pub async fn run_with(
             }
             Verdict::ExpectedFailure(reason)
         }
-    };
-    Ok(Outcome {
+    }
+}
+
+/// The outcome of a scenario whose emulator refused its config: the reason in place of the
+/// steps, and the doctor's expectation checked against the set-up.
+fn refused(
+    scenario: &Scenario,
+    why: &str,
+    found: &[emulator::doctor::Finding],
+    started: Instant,
+) -> Outcome {
+    let mut t = Transcript::new(scenario, "http://cognito", "http://idp");
+    let failure = format!("the emulator refuses the config: {why}");
+    t.section("preconditions", &[], Some(&failure));
+    let check = scenario.expect.doctor.as_ref().map(|w| diagnosis(w, found));
+    t.expectations(check.as_slice());
+    let misdiagnosed = check.and_then(|(what, r)| r.err().map(|got| format!("{what}: got {got}")));
+    let verdict = verdict(scenario, Some(failure), misdiagnosed, &[], found);
+    Outcome {
         name: scenario.name.clone(),
         file: scenario.path.display().to_string(),
         verdict,
-        transcript,
+        transcript: t.finish(),
         duration: started.elapsed(),
-    })
+    }
+}
+
+/// The doctor's expectation: exactly these finding ids (in any order) in `found`.
+fn diagnosis(want: &[String], found: &[emulator::doctor::Finding]) -> Check {
+    let got: std::collections::BTreeSet<&str> = found.iter().map(|f| f.id).collect();
+    let wanted: std::collections::BTreeSet<&str> = want.iter().map(String::as_str).collect();
+    let what = format!("the doctor to find {}", join_or_none(&wanted));
+    match got == wanted {
+        true => (what, Ok(join_or_none(&got))),
+        false => (what, Err(join_or_none(&got))),
+    }
+}
+
+fn join_or_none(ids: &std::collections::BTreeSet<&str>) -> String {
+    match ids.is_empty() {
+        true => "nothing".to_owned(),
+        false => ids.iter().copied().collect::<Vec<_>>().join(", "),
+    }
 }
 
 async fn spawn(
@@ -189,18 +268,6 @@ async fn spawn(
     let mut config = config.with_ephemeral_ports();
     config.seed = Some(scenario.seed);
     config.tls.enabled |= tls.is_some();
-    if let Some(path) = scenario.lambda_path() {
-        ensure!(path.is_file(), "no Lambda handler at {}", path.display());
-        let pool = config
-            .cognito
-            .pools
-            .first_mut()
-            .context("the default config has no pool")?;
-        pool.lambda.insert("PreSignUp".into(), LAMBDA_ARN.into());
-        config
-            .lambda_functions
-            .insert(LAMBDA_ARN.into(), lambda_target(&path));
-    }
     let clock = Arc::new(ManualClock::new(START_MILLIS));
     let options = emulator::Options {
         clock: clock.clone(),
@@ -221,24 +288,17 @@ async fn spawn(
     Ok((running, target))
 }
 
-/// The trigger target running a scenario's handler file: Python for a `.py` file, Node.js
-/// otherwise.
-fn lambda_target(path: &std::path::Path) -> String {
-    let runtime = match path.extension().and_then(|x| x.to_str()) {
-        Some("py") => "python",
-        _ => "node",
-    };
-    format!("{runtime}:{}", path.display())
-}
-
 async fn remote(
     scenario: &Scenario,
     cognito: &str,
     idp: &str,
     trust: Option<crate::driver::Trust>,
 ) -> anyhow::Result<Target> {
-    if scenario.preconditions.pre_sign_up_lambda.is_some() {
-        bail!("a scenario with a Lambda needs the emulator the harness starts (no --url)");
+    let p = &scenario.preconditions;
+    if p.pre_sign_up_lambda.is_some() || !p.config_edits.is_empty() {
+        bail!(
+            "a scenario with a Lambda or config edits needs the emulator the harness starts (no --url)"
+        );
     }
     let resp = crate::driver::client_builder(trust.as_ref())
         .build()?
@@ -256,14 +316,20 @@ async fn remote(
     })
 }
 
-type Driven = (
-    String,
-    Option<String>,
-    Vec<String>,
-    Vec<emulator::doctor::Finding>,
-);
+/// What driving a scenario gave.
+struct Driven {
+    transcript: String,
+    /// The first step or expectation that failed.
+    failure: Option<String>,
+    /// The doctor's expectation, when it did not hold.
+    misdiagnosed: Option<String>,
+    /// The reasons of the requests the emulator refused.
+    rejections: Vec<String>,
+    /// What the doctor finds: in the set-up, then in the run's journal.
+    doctor: Vec<emulator::doctor::Finding>,
+}
 
-/// A failure's reason followed by what `emulator doctor` finds in the run's journal.
+/// A failure's reason followed by what `emulator doctor` finds in the set-up and the run.
 fn with_doctor(failure: String, findings: &[emulator::doctor::Finding]) -> String {
     let mut reason = failure;
     for f in findings {
@@ -275,13 +341,18 @@ fn with_doctor(failure: String, findings: &[emulator::doctor::Finding]) -> Strin
     reason
 }
 
-/// The preconditions, the steps and the expectations: the transcript, the first failure, the
-/// reasons of the requests the emulator refused, and the doctor's findings in the journal.
-async fn drive(scenario: &Scenario, target: Target, drivers: &Drivers) -> anyhow::Result<Driven> {
+/// The preconditions, the steps and the expectations; `found`: what the doctor found in the
+/// set-up.
+async fn drive(
+    scenario: &Scenario,
+    target: Target,
+    drivers: &Drivers,
+    found: &[emulator::doctor::Finding],
+) -> anyhow::Result<Driven> {
     let cognito_url = target.cognito_url.clone();
     let idp_url = target.idp_url.clone();
     let mut driver = drivers.driver(target, scenario)?;
-    let r = drive_with(scenario, &mut driver, &cognito_url, &idp_url).await;
+    let r = drive_with(scenario, &mut driver, &cognito_url, &idp_url, found).await;
     // Closing saves nothing a scenario needs: bounded, and dropping kills what is left.
     let _ = tokio::time::timeout(STEP_TIMEOUT, driver.close()).await;
     r
@@ -292,6 +363,7 @@ async fn drive_with(
     driver: &mut Driver,
     cognito_url: &str,
     idp_url: &str,
+    found: &[emulator::doctor::Finding],
 ) -> anyhow::Result<Driven> {
     let mut t = Transcript::new(scenario, cognito_url, idp_url);
     if let Some(app) = &driver.app_url() {
@@ -344,13 +416,28 @@ async fn drive_with(
     if let Some(claims) = &driver.app().claims {
         t.claims(claims);
     }
+    let mut doctor = found.to_vec();
+    doctor.extend(emulator::doctor::journal::check(
+        &driver.app().cognito.journal_after(0).await?,
+    ));
+    doctor.sort_by_key(|f| emulator::doctor::rank(f.id));
+    let diagnosis = scenario
+        .expect
+        .doctor
+        .as_ref()
+        .map(|w| diagnosis(w, &doctor));
+    let misdiagnosed = diagnosis
+        .as_ref()
+        .and_then(|(what, r)| r.as_ref().err().map(|got| format!("{what}: got {got}")));
+    let mut checks = Vec::new();
     if failure.is_none() {
-        let checks = expectations(scenario, driver).await;
-        t.expectations(&checks);
+        checks = expectations(scenario, driver).await;
         failure = checks
             .iter()
             .find_map(|(what, r)| r.as_ref().err().map(|e| format!("expected {what}: {e}")));
     }
+    checks.extend(diagnosis);
+    t.expectations(&checks);
     let rejections = driver
         .app()
         .cognito
@@ -359,11 +446,13 @@ async fn drive_with(
         .iter()
         .map(crate::transcript::rejection)
         .collect();
-    let doctor = match failure {
-        Some(_) => emulator::doctor::journal::check(&driver.app().cognito.journal_after(0).await?),
-        None => Vec::new(),
-    };
-    Ok((t.finish(), failure, rejections, doctor))
+    Ok(Driven {
+        transcript: t.finish(),
+        failure,
+        misdiagnosed,
+        rejections,
+        doctor,
+    })
 }
 
 /// The pool's sign-in policy and the native users the scenario starts with.

@@ -131,6 +131,26 @@ pub struct Preconditions {
     /// endpoint = "userinfo", status = 503 }`), set before the first step.
     #[serde(default)]
     pub faults: Vec<serde_json::Value>,
+    /// Changes to the emulator's config (the default, or `harness run --config`'s) before it
+    /// starts: a scenario that reproduces a mistaken set-up.
+    #[serde(default)]
+    pub config_edits: Vec<ConfigEdit>,
+    /// The actions the PreSignUp Lambda's execution role allows (`[lambda_permissions]`);
+    /// absent: all.
+    #[serde(default)]
+    pub lambda_permissions: Option<Vec<String>>,
+}
+
+/// One change to the config's TOML document: the value at `at` (a JSON Pointer, RFC 6901,
+/// over the document: `/cognito/pools/0/clients/0/callback_urls`) set, or removed.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigEdit {
+    pub at: String,
+    #[serde(default)]
+    pub set: Option<toml::Value>,
+    #[serde(default)]
+    pub remove: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -253,6 +273,10 @@ pub struct Expect {
     /// Journal events (by name) that occurred, with how many times.
     #[serde(default)]
     pub events: BTreeMap<String, usize>,
+    /// The ids of what `emulator doctor` finds in the run (the config and handler files it
+    /// started with, and the journal), exactly: checked whether the steps passed or not.
+    #[serde(default)]
+    pub doctor: Option<Vec<String>>,
 }
 
 impl Scenario {
@@ -274,6 +298,21 @@ impl Scenario {
     }
 
     fn check(&self) -> anyhow::Result<()> {
+        for (i, e) in self.preconditions.config_edits.iter().enumerate() {
+            if e.set.is_some() == e.remove || !e.at.starts_with('/') {
+                bail!(
+                    "config edit {}: `at` is a JSON Pointer (/a/0/b) with either `set` or `remove = true`",
+                    i + 1
+                );
+            }
+        }
+        if let Some(ids) = &self.expect.doctor
+            && let Some(id) = ids
+                .iter()
+                .find(|id| emulator::doctor::mistake(id).is_none())
+        {
+            bail!("expect.doctor: {id} is not in the doctor's catalogue");
+        }
         for (name, a) in &self.actors {
             if a.identifier().is_none() {
                 bail!("actor {name} has neither email nor phone");

@@ -63,17 +63,18 @@ fn scenarios() {
 #[test]
 fn a_changed_claim_mapping_shows_as_one_changed_line() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/register.toml");
-    let scenario = Scenario::load(&path).unwrap();
-    let mut config = emulator::Config::default_config();
-    let mapping = &mut config.cognito.pools[0].identity_providers[0].attribute_mapping;
-    mapping.insert("email_verified".into(), "email_verified".into());
+    let mut scenario = Scenario::load(&path).unwrap();
+    scenario
+        .preconditions
+        .config_edits
+        .push(harness::scenario::ConfigEdit {
+            at: "/cognito/pools/0/identity_providers/0/attribute_mapping/email_verified".into(),
+            set: Some(toml::Value::String("email_verified".into())),
+            remove: false,
+        });
     let rt = tokio::runtime::Runtime::new().unwrap();
     let changed = rt
-        .block_on(runner::run(
-            &scenario,
-            &Emulator::SpawnWith(Box::new(config)),
-            DriverKind::Http,
-        ))
+        .block_on(runner::run(&scenario, &Emulator::Spawn, DriverKind::Http))
         .unwrap();
     let default = run(&path, DriverKind::Http);
     let diff = similar::TextDiff::from_lines(&default.transcript, &changed.transcript);

@@ -128,18 +128,29 @@ fn links(evs: &[Ev<'_>], out: &mut Vec<Finding>) {
                 ));
             }
         }
+        // Linked, and the sign-up went on: Cognito refuses the new user (or, where nothing
+        // stopped it, created one).
         if e.is("api_call", "AdminLinkProviderForUser")
-            && let Some(created) = later(evs, e.seq(), flow, |c| {
+            && let Some(next) = later(evs, e.seq(), flow, |c| {
                 c.is("flow_step", "federation.user_created")
+                    || (c.is("rejected", "federation.idpresponse")
+                        && c.str("/error_description")
+                            .contains("Already found an entry for username"))
             })
         {
+            let then = match next.kind() {
+                "rejected" => format!(
+                    "Cognito refused the sign-in: {}",
+                    next.str("/error_description")
+                ),
+                _ => format!("the user {} was created as well", next.str("/username")),
+            };
             out.push(Finding::new(
                 "link-without-throw",
-                created.at(),
+                next.at(),
                 format!(
-                    "In {flow} the identity was linked to {:?}, then the user {} was created as well.",
+                    "In {flow} the identity was linked to {:?}, then the sign-up went on: {then}.",
                     e.str("/request/DestinationUser/ProviderAttributeValue"),
-                    created.str("/username")
                 ),
             ));
         }
@@ -395,6 +406,21 @@ mod tests {
         assert_eq!(found[0].id, "link-without-throw");
         assert!(found[0].explanation.contains("Mosaic_abc"), "{found:#?}");
         assert_eq!(ids(&events[..2]), Vec::<&str>::new());
+        // As Cognito answers it: the sign-in refused, no user created.
+        let refused = ev(
+            3,
+            "rejected",
+            "federation.idpresponse",
+            "flow-4",
+            json!({"error": "invalid_request", "error_description": "Already found an entry for username Mosaic_abc"}),
+        );
+        let found = check(&[events[0].clone(), events[1].clone(), refused]);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0]
+                .explanation
+                .contains("Cognito refused the sign-in: Already found")
+        );
     }
 
     #[test]

@@ -89,7 +89,7 @@ catalogue! {
     "Set attributes_request_method = \"GET\" (upper case).";
     "link-without-throw", "handler, journal",
     "The PreSignUp Lambda links the user but does not throw afterwards",
-    "The link succeeds, then sign-up goes on and Cognito creates a second user <Provider>_<sub> as well; the user signs in to a new, empty account instead of the native one.",
+    "The link succeeds, then sign-up goes on and Cognito refuses the sign-in: the app's callback gets error=invalid_request with 'Already found an entry for username <Provider>_<sub>', a message that names neither the Lambda nor the link.",
     "After AdminLinkProviderForUser succeeds, throw (e.g. new Error('re_authentication_required')) so no user is created; the next IdP sign-in lands on the native user.";
     "link-wrong-attribute", "handler, journal",
     "AdminLinkProviderForUser names the users by the wrong attribute",

@@ -58,7 +58,7 @@ pub fn message_page(title: &str, message: &str) -> String {
 pub fn error_page(e: &OAuthError) -> (StatusCode, Html<String>) {
     let body = format!(
         "<h1>Sign-in error</h1><p>The application sent an invalid sign-in request.</p>\
-         <p><code id=\"error\">{}</code></p><p id=\"error_description\">{}</p>",
+         <p id=\"error\" role=\"alert\"><code>{}</code>: <span id=\"error_description\">{}</span></p>",
         escape(e.error),
         escape(&e.description)
     );

@@ -62,6 +62,25 @@ fn unescape(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// The text of the page's `<p id="error">` (the hosted pages' error line; tags dropped,
+/// trimmed, as a browser's `textContent`), when it says something.
+fn page_error(html: &str) -> Option<String> {
+    let rest = html.split("<p id=\"error\"").nth(1)?;
+    let inner = rest.split_once('>')?.1.split("</p>").next()?;
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in inner.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = unescape(text.trim());
+    (!text.is_empty()).then_some(text)
+}
+
 /// The page's first form's `action`.
 fn form_action(html: &str) -> Option<String> {
     let tag = html.split("<form ").nth(1)?.split('>').next()?;
@@ -279,21 +298,38 @@ impl HttpDriver {
         self.interaction = None;
         self.qr = None;
         let url = self.app.sign_in();
-        let c = self.target.cognito_url.clone();
-        let login = Self::location(&self.get(&url).await?)?;
-        let login = if login.starts_with('/') {
-            format!("{c}{login}")
-        } else {
-            login
-        };
-        let page = self.get(&login).await?;
-        ensure!(
-            page.status().is_success(),
-            "Cognito's login page: {}",
-            page.status()
-        );
-        self.hosted_page = Some(page.text().await?);
+        let (_, page) = self.land(&url).await?.ok_or_else(|| {
+            anyhow!("Cognito sent the browser back to the app, not to its login page")
+        })?;
+        self.hosted_page = Some(page);
         Ok(())
+    }
+
+    /// Where the browser lands from `url`, following redirects: a page (its address and HTML),
+    /// or `None` at the app's callback (recorded: the app is not running). A page showing an
+    /// error line is a failure naming it, as the browser driver reports it.
+    async fn land(&mut self, url: &str) -> anyhow::Result<Option<(String, String)>> {
+        let mut url = url.to_owned();
+        for _ in 0..10 {
+            if url.starts_with(super::CALLBACK) {
+                self.app.arrived(&url)?;
+                return Ok(None);
+            }
+            let resp = self.get(&url).await?;
+            if resp.status().is_redirection() {
+                let to = Self::location(&resp)?;
+                url = url::Url::parse(&url)?.join(&to)?.to_string();
+                continue;
+            }
+            let status = resp.status();
+            let html = resp.text().await?;
+            if let Some(e) = page_error(&html) {
+                bail!("the page shows: {e}");
+            }
+            ensure!(status.is_success(), "{url}: {status}");
+            return Ok(Some((url, html)));
+        }
+        bail!("the browser was redirected more than 10 times, the last to {url}")
     }
 
     /// Presses "Continue with Mosaic" on Cognito's login page: the IdP's login page opens.
@@ -305,17 +341,13 @@ impl HttpDriver {
         let href = idp_button(&page, PROVIDER)
             .ok_or_else(|| anyhow!("the login page has no \"Continue with {PROVIDER}\" button"))?;
         let url = format!("{}{href}", self.target.cognito_url);
-        let to_idp = Self::location(&self.get(&url).await?)?;
-        ensure!(
-            to_idp.starts_with(&self.target.idp_url),
-            "Cognito sent the browser to {to_idp}, not the IdP"
-        );
-        let login = Self::location(&self.get(&to_idp).await?)?;
-        let ix = login
-            .strip_prefix("/cis/login/")
-            .ok_or_else(|| anyhow!("the IdP did not show its login page but {login}"))?;
-        let page = self.get(&format!("{}{login}", self.target.idp_url)).await?;
-        ensure!(page.status().is_success(), "login page: {}", page.status());
+        // Back at the app: the IdP refused the request (an error for `expect_error`).
+        let Some((at, _)) = self.land(&url).await? else {
+            return Ok(());
+        };
+        let ix = at
+            .strip_prefix(&format!("{}/cis/login/", self.target.idp_url))
+            .ok_or_else(|| anyhow!("the IdP did not show its login page but {at}"))?;
         self.interaction = Some(ix.to_owned());
         Ok(())
     }

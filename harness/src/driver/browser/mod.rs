@@ -294,9 +294,10 @@ impl BrowserDriver {
         let on = self.open_window(device).await?;
         on.window.client.goto(&url).await?;
         self.current = Some(on);
+        // The login page's sign-in form (with a button per provider the client enables).
         self.wait_for(
             "Cognito's login page",
-            "return !!document.querySelector('a.idp-button')",
+            "return !!document.querySelector('form[action^=\"/login\"]')",
         )
         .await
     }
@@ -310,17 +311,30 @@ impl BrowserDriver {
                 "//a[@class='idp-button' and normalize-space(.)='{label}']"
             )))
             .await
-            .with_context(|| format!("the login page has no \"{label}\" button"))?;
+            .map_err(|_| anyhow!("the login page has no \"{label}\" button"))?;
         button.click().await?;
-        let idp = self.target.idp_url.clone();
-        self.wait_for(
-            "the IdP's login page",
-            &format!(
-                "return location.href.startsWith({}) && !!document.querySelector('#s-identifier.on')",
-                js_string(&format!("{idp}/cis/login/"))
-            ),
-        )
-        .await
+        let idp_login = format!(
+            "return location.href.startsWith({}) && !!document.querySelector('#s-identifier.on')",
+            js_string(&format!("{}/cis/login/", self.target.idp_url))
+        );
+        // The IdP's login page, or the app's callback (the IdP refused the request: an error
+        // for `expect_error`), or a page's error line.
+        let w = self.window()?;
+        let deadline = Instant::now() + PAGE_TIMEOUT;
+        loop {
+            let url = w.client.current_url().await?;
+            if self.target.app_url.is_none() && url.as_str().starts_with(CALLBACK) {
+                return self.app.arrived(url.as_str());
+            }
+            if let Ok(Value::Bool(true)) = w.client.execute(&idp_login, vec![]).await {
+                return Ok(());
+            }
+            page_error_outside(w, self.target.app_url.as_deref()).await?;
+            if Instant::now() > deadline {
+                bail!("the IdP's login page did not show (the browser is at {url})");
+            }
+            page_change(w).await;
+        }
     }
 
     /// Types into a field and presses a button.
