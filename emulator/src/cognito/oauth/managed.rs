@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::flow::AuthorizeRequest;
+use super::forms::{Form, hidden};
 use super::{Cognito, complete, error_page, escape, page, rejected, step};
 use crate::cognito::error::CognitoError;
 use crate::cognito::model::Client;
@@ -49,13 +50,6 @@ fn code_member(challenge: &str) -> Option<&'static str> {
         "SOFTWARE_TOKEN_MFA" => "SOFTWARE_TOKEN_MFA_CODE",
         _ => return None,
     })
-}
-
-fn hidden(name: &str, value: &str) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
-        escape(value)
-    )
 }
 
 /// JSON for a `<script type="application/json">` block (no `</script>` break-out).
@@ -251,11 +245,15 @@ pub async fn challenge_post(
     Query(q): Query<Params>,
     body: Bytes,
 ) -> Response {
-    let form: Params = url::form_urlencoded::parse(&body).into_owned().collect();
-    let Some((client, req, csrf, flow)) =
-        super::hosted::checked_form(&cx, &headers, &q, &form, "hosted.challenge")
-    else {
-        return error_page("Invalid or missing CSRF token: start the sign-in again.");
+    let Form {
+        client,
+        req,
+        csrf,
+        flow,
+        values: form,
+    } = match Form::posted(&cx, &headers, &q, &body, "hosted.challenge") {
+        Ok(f) => f,
+        Err(r) => return *r,
     };
     let Ok(si) = SignIn::new(&cx, client, &flow) else {
         return error_page("The user pool no longer exists");
@@ -310,11 +308,14 @@ pub async fn passkey_post(
     Query(q): Query<Params>,
     body: Bytes,
 ) -> Response {
-    let form: Params = url::form_urlencoded::parse(&body).into_owned().collect();
-    let Some((client, req, _, _)) =
-        super::hosted::checked_form(&cx, &headers, &q, &form, "hosted.passkey")
-    else {
-        return error_page("Invalid or missing CSRF token: start the sign-in again.");
+    let Form {
+        client,
+        req,
+        values: form,
+        ..
+    } = match Form::posted(&cx, &headers, &q, &body, "hosted.passkey") {
+        Ok(f) => f,
+        Err(r) => return *r,
     };
     let id = form.get("offer").cloned().unwrap_or_default();
     let offer: Option<Offer> = cx.store.take(&client.pool_id, &id).ok().flatten();
