@@ -8,6 +8,7 @@ pub mod flow;
 mod forms;
 mod hosted;
 mod managed;
+mod passkey_offer;
 mod recovery;
 mod signup;
 mod token;
@@ -44,7 +45,7 @@ pub fn router(cx: Cognito) -> Router {
         .route("/oauth2/authorize", get(hosted::authorize_get))
         .route("/login", get(hosted::login_get).post(hosted::login_post))
         .route("/login/challenge", post(managed::challenge_post))
-        .route("/login/passkey", post(managed::passkey_post))
+        .route("/login/passkey", post(passkey_offer::passkey_post))
         .route("/signup", get(signup::signup_get).post(signup::signup_post))
         .route(
             "/confirmUser",
