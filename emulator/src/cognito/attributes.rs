@@ -47,18 +47,12 @@ pub struct AttributeIn {
 
 /// The full schema DescribeUserPool returns: standard attributes, then the pool's custom ones.
 pub fn schema(pool: &Pool) -> Vec<Value> {
+    let required_names = required(pool);
     let mut out: Vec<Value> = STANDARD
         .iter()
         .map(|(name, ty)| {
             let mutable = !READ_ONLY.contains(name);
-            let required = pool
-                .settings
-                .get("Schema")
-                .and_then(Value::as_array)
-                .is_some_and(|s| {
-                    s.iter()
-                        .any(|a| a["Name"] == *name && a["Required"] == true)
-                });
+            let required = required_names.contains(name);
             let mut a = json!({
                 "Name": name, "AttributeDataType": ty, "DeveloperOnlyAttribute": false,
                 "Mutable": mutable, "Required": required,
@@ -72,6 +66,38 @@ pub fn schema(pool: &Pool) -> Vec<Value> {
         .collect();
     out.extend(pool.schema.iter().cloned());
     out
+}
+
+/// The standard attributes the pool's `Schema` marks `Required`, in DescribeUserPool's order.
+pub fn required(pool: &Pool) -> Vec<&'static str> {
+    let schema = pool.settings.get("Schema").and_then(Value::as_array);
+    STANDARD
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| {
+            schema.is_some_and(|s| {
+                s.iter()
+                    .any(|a| a["Name"] == *name && a["Required"] == true)
+            })
+        })
+        .collect()
+}
+
+/// Refuse a new user's attributes when one the schema requires is missing or empty.
+pub fn check_required(pool: &Pool, attrs: &[(String, String)]) -> Result<()> {
+    for name in required(pool) {
+        if !attrs.iter().any(|(n, v)| n == name && !v.is_empty()) {
+            return Err(CognitoError::invalid(format!(
+                "Attributes did not conform to the schema: {name}: The attribute is required"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// May a user or an admin write `name` (not `sub` or `identities`, which Cognito writes)?
+pub fn writable(name: &str) -> bool {
+    !READ_ONLY.contains(&name)
 }
 
 /// Is `name` an attribute this pool knows (standard, or one of its custom attributes)?

@@ -85,6 +85,14 @@ impl Pool {
             temporary_validity_days: num("TemporaryPasswordValidityDays", 7),
         }
     }
+    /// `AdminCreateUserConfig.AllowAdminCreateUserOnly`: users cannot sign themselves up.
+    pub fn admin_create_user_only(&self) -> bool {
+        self.settings
+            .get("AdminCreateUserConfig")
+            .and_then(|c| c.get("AllowAdminCreateUserOnly"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
     /// The Lambda ARN (or emulator target) configured for a trigger, e.g. `PreSignUp`.
     pub fn lambda(&self, trigger: &str) -> Option<String> {
         self.settings

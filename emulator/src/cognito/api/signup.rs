@@ -21,9 +21,21 @@ use crate::store::UserRow;
 const SIGN_UP_CODE_MILLIS: i64 = 24 * 3_600_000;
 const FORGOT_CODE_MILLIS: i64 = 3_600_000;
 
-/// Check `SECRET_HASH` = Base64(HMAC-SHA256(client secret, username + client id)).
+/// `SECRET_HASH` = Base64(HMAC-SHA256(client secret, username + client id)), for a client
+/// with a secret. The hosted UI, which holds the app's secret as Cognito's does, sends it
+/// with the operations its pages call.
+pub fn secret_hash(client: &Client, username: &str) -> Option<String> {
+    let secret = client.secret.as_ref()?;
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
+    Some(B64.encode(hmac::sign(
+        &key,
+        format!("{username}{}", client.client_id).as_bytes(),
+    )))
+}
+
+/// Check a caller's `SECRET_HASH` (see [`secret_hash`]).
 pub fn check_secret_hash(client: &Client, username: &str, secret_hash: Option<&str>) -> Result<()> {
-    let Some(secret) = &client.secret else {
+    let Some(expected) = self::secret_hash(client, username) else {
         return Ok(());
     };
     let Some(given) = secret_hash else {
@@ -32,11 +44,6 @@ pub fn check_secret_hash(client: &Client, username: &str, secret_hash: Option<&s
             client.client_id
         )));
     };
-    let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
-    let expected = B64.encode(hmac::sign(
-        &key,
-        format!("{username}{}", client.client_id).as_bytes(),
-    ));
     if expected != given {
         return Err(CognitoError::not_authorized(format!(
             "Unable to verify secret hash for client {}",
@@ -141,6 +148,13 @@ pub async fn sign_up(cx: &Cognito, input: SignUpIn, flow: &str) -> Result<Value>
     let client = client_by_id(cx, &input.client_id)?;
     let pool = pool(cx, &client.pool_id)?;
     check_secret_hash(&client, &input.username, input.secret_hash.as_deref())?;
+    if pool.admin_create_user_only() {
+        // Cognito's wording for a pool with AllowAdminCreateUserOnly, as reported by users of
+        // the API (the service model names only the exception).
+        return Err(CognitoError::not_authorized(
+            "SignUp is not permitted for this user pool",
+        ));
+    }
     password::check(&pool.password_policy(), &input.password)?;
     let mut u = new_user(
         cx,
@@ -156,6 +170,7 @@ pub async fn sign_up(cx: &Cognito, input: SignUpIn, flow: &str) -> Result<Value>
             e
         }
     })?;
+    attributes::check_required(&pool, &u.attributes)?;
     user::check_unique(cx, &pool, &u.attributes, None)?;
     let given = attributes::pairs(&input.user_attributes);
     let answer = triggers::pre_sign_up(

@@ -1,5 +1,6 @@
 //! The browser-facing pages: `/oauth2/authorize` (dispatch to the login page, an IdP, or the
-//! hosted session), `/login` (username/password and one button per IdP), `/logout`.
+//! hosted session), `/login` (username/password, links to `signup.rs` and `recovery.rs`, one
+//! button per IdP), `/logout`.
 
 use std::collections::HashMap;
 
@@ -10,6 +11,7 @@ use axum::response::Response;
 use serde_json::json;
 
 use super::flow::{self, AuthorizeError, AuthorizeRequest};
+use super::forms::{self, Message};
 use super::{
     Cognito, complete, error_page, error_redirect, escape, found, managed, page, rejected, session,
     step,
@@ -21,7 +23,7 @@ use crate::cognito::signin::SignIn;
 type Params = HashMap<String, String>;
 
 /// The app client and the validated request, or the response that refuses it.
-fn validated(
+pub(super) fn validated(
     cx: &Cognito,
     q: &Params,
     step_name: &str,
@@ -119,15 +121,13 @@ pub async fn authorize_get(
     }
 }
 
-/// The login form's anti-forgery token: a cookie and a hidden field that must match, as
-/// Cognito's hosted UI does with `XSRF-TOKEN` and `_csrf`.
-const CSRF_COOKIE: &str = "XSRF-TOKEN";
-
-fn login_page(
+/// The login page: the pool's own form (with "Forgot your password?" and, when users may
+/// sign themselves up, "Sign up"), then one button per identity provider.
+pub(super) fn login_page(
     cx: &Cognito,
     client: &Client,
     req: &AuthorizeRequest,
-    error: Option<&str>,
+    message: Option<Message>,
     csrf: &str,
 ) -> Response {
     let query = req.to_query();
@@ -135,34 +135,17 @@ fn login_page(
         "<p class=\"app\">to continue to {}</p>",
         escape(&client.name)
     );
-    if let Some(e) = error {
-        body.push_str(&format!(
-            "<p id=\"loginErrorMessage\" role=\"alert\">{}</p>",
-            escape(e)
-        ));
+    if let Some(m) = message {
+        body.push_str(&m.html());
     }
-    let supported = client.list("SupportedIdentityProviders");
-    if supported.iter().any(|p| p == "COGNITO") {
-        // Passwordless first factors the pool allows: buttons beside "Sign in" that post the
-        // username with the factor (the password is then not used).
-        let buttons: String = managed::passwordless_factors(cx, client)
-            .into_iter()
-            .map(|f| {
-                let label = match f {
-                    "WEB_AUTHN" => "Sign in with a passkey",
-                    "EMAIL_OTP" => "Email me a sign-in code",
-                    _ => "Text me a sign-in code",
-                };
-                format!("<button type=\"submit\" name=\"factor\" value=\"{f}\">{label}</button>")
-            })
-            .collect();
-        body.push_str(&format!(
-            "<form method=\"post\" action=\"/login?{}\"><input type=\"hidden\" name=\"_csrf\" value=\"{}\"><label>Username <input name=\"username\" autocomplete=\"username webauthn\"></label><label>Password <input name=\"password\" type=\"password\"></label><button type=\"submit\" name=\"signInSubmitButton\">Sign in</button>{buttons}</form>",
-            escape(&query),
-            escape(csrf)
-        ));
+    if forms::directory_enabled(client) {
+        body.push_str(&directory_form(cx, client, &query, csrf));
     }
-    for p in supported.iter().filter(|p| *p != "COGNITO") {
+    for p in client
+        .list("SupportedIdentityProviders")
+        .iter()
+        .filter(|p| *p != "COGNITO")
+    {
         let href = format!(
             "/oauth2/authorize?{query}&identity_provider={}",
             url::form_urlencoded::byte_serialize(p.as_bytes()).collect::<String>()
@@ -173,49 +156,48 @@ fn login_page(
             escape(p)
         ));
     }
-    let mut r = page(StatusCode::OK, "Sign in", &body);
-    let cookie = format!("{CSRF_COOKIE}={csrf}; Path=/; HttpOnly; SameSite=Lax");
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        r.headers_mut().insert(header::SET_COOKIE, v);
+    forms::with_csrf_cookie(page(StatusCode::OK, "Sign in", &body), csrf)
+}
+
+/// The username/password form, the passwordless buttons the pool allows (they post the
+/// username with the factor; the password is then not used) and the self-service links.
+fn directory_form(cx: &Cognito, client: &Client, query: &str, csrf: &str) -> String {
+    let buttons: String = managed::passwordless_factors(cx, client)
+        .into_iter()
+        .map(|f| {
+            let label = match f {
+                "WEB_AUTHN" => "Sign in with a passkey",
+                "EMAIL_OTP" => "Email me a sign-in code",
+                _ => "Text me a sign-in code",
+            };
+            format!("<button type=\"submit\" name=\"factor\" value=\"{f}\">{label}</button>")
+        })
+        .collect();
+    let query = escape(query);
+    let mut html = format!(
+        "<form method=\"post\" action=\"/login?{query}\"><input type=\"hidden\" name=\"_csrf\" value=\"{}\"><label>Username <input name=\"username\" autocomplete=\"username webauthn\"></label><label>Password <input name=\"password\" type=\"password\"></label><button type=\"submit\" name=\"signInSubmitButton\">Sign in</button>{buttons}</form><p class=\"alt\"><a href=\"/forgotPassword?{query}\">Forgot your password?</a></p>",
+        escape(csrf)
+    );
+    let self_sign_up =
+        crate::cognito::api::pool(cx, &client.pool_id).is_ok_and(|p| !p.admin_create_user_only());
+    if self_sign_up {
+        html.push_str(&format!(
+            "<p class=\"alt\">Need an account? <a href=\"/signup?{query}\">Sign up</a></p>"
+        ));
     }
-    r
+    html
 }
 
 pub async fn login_get(State(cx): State<Cognito>, Query(q): Query<Params>) -> Response {
     let flow = cx.entropy.uuid();
+    let notice = q
+        .get("notice")
+        .and_then(|k| forms::notice(k))
+        .map(Message::Notice);
     match validated(&cx, &q, "hosted.login", &flow) {
-        Ok((client, req)) => login_page(&cx, &client, &req, None, &cx.entropy.uuid()),
+        Ok((client, req)) => login_page(&cx, &client, &req, notice, &cx.entropy.uuid()),
         Err(r) => *r,
     }
-}
-
-/// The app client, the request and the CSRF token of a posted hosted-UI form, or `None`
-/// (recorded) when the token is missing or does not match its cookie.
-pub fn checked_form(
-    cx: &Cognito,
-    headers: &HeaderMap,
-    q: &Params,
-    form: &Params,
-    step_name: &str,
-) -> Option<(Client, AuthorizeRequest, String, String)> {
-    // A page of a sign-in carries its flow id: the whole sign-in is one flow in the journal.
-    let flow = form
-        .get("flow")
-        .filter(|f| !f.is_empty() && f.len() <= 64)
-        .cloned()
-        .unwrap_or_else(|| cx.entropy.uuid());
-    let (client, req) = validated(cx, q, step_name, &flow).ok()?;
-    let csrf = super::cookie(headers, CSRF_COOKIE).unwrap_or_default();
-    if csrf.is_empty() || form.get("_csrf") != Some(&csrf) {
-        rejected(
-            cx,
-            step_name,
-            Some(&flow),
-            json!({"reason": "missing or mismatched CSRF token"}),
-        );
-        return None;
-    }
-    Some((client, req, csrf, flow))
 }
 
 pub async fn login_post(
@@ -230,16 +212,12 @@ pub async fn login_post(
         Ok(v) => v,
         Err(r) => return *r,
     };
-    if !client
-        .list("SupportedIdentityProviders")
-        .iter()
-        .any(|p| p == "COGNITO")
-    {
+    if !forms::directory_enabled(&client) {
         let why = "The user pool directory (COGNITO) is not enabled for this client";
         rejected(&cx, "hosted.login", Some(&flow), json!({"reason": why}));
         return error_page(why);
     }
-    let csrf = super::cookie(&headers, CSRF_COOKIE).unwrap_or_default();
+    let csrf = super::cookie(&headers, forms::CSRF_COOKIE).unwrap_or_default();
     if csrf.is_empty() || form.get("_csrf") != Some(&csrf) {
         rejected(
             &cx,
@@ -258,7 +236,7 @@ pub async fn login_post(
             Some(&flow),
             json!({"username": username, "reason": why}),
         );
-        login_page(&cx, &client, &req, Some(why), &csrf)
+        login_page(&cx, &client, &req, Some(Message::Error(why)), &csrf)
     };
     let Ok(si) = SignIn::new(&cx, client.clone(), &flow) else {
         return error_page("The user pool no longer exists");

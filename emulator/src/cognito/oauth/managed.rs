@@ -1,8 +1,8 @@
 //! Managed login's challenge pages: whatever the sign-in core asks after the first step
 //! (an email or SMS code, an authenticator code, a new password, a passkey) is one page whose
 //! form posts to `/login/challenge` with the challenge's session; passwordless first steps
-//! (`factor` = WEB_AUTHN, EMAIL_OTP or SMS_OTP on the login page) start there too. After a
-//! password sign-in, a pool that allows passkeys offers to add one (`/login/passkey`).
+//! (`factor` = WEB_AUTHN, EMAIL_OTP or SMS_OTP on the login page) start there too. Once
+//! signed in, the passkey offer (`passkey_offer.rs`) or the app's callback follows.
 //! The passkey pages call `navigator.credentials` with the JSON options, like the IdP's.
 
 use std::collections::HashMap;
@@ -11,34 +11,17 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::flow::AuthorizeRequest;
-use super::{Cognito, complete, error_page, escape, page, rejected, step};
+use super::forms::{Field, Form, Message, hidden, password_rules};
+use super::{Cognito, complete, error_page, escape, page, passkey_offer, rejected, step};
 use crate::cognito::error::CognitoError;
 use crate::cognito::model::Client;
 use crate::cognito::signin::{Challenge, Next, SignIn};
-use crate::cognito::{passkeys, triggers};
-use crate::store::{Entity, UserRow};
+use crate::cognito::triggers;
 
 type Params = HashMap<String, String>;
-
-/// How long the passkey offer after a sign-in waits for an answer.
-const OFFER_MILLIS: i64 = 5 * 60_000;
-
-/// A signed-in user waiting on the passkey offer, keyed by a random id in the form.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Offer {
-    pub user_sub: String,
-    pub auth_time: i64,
-    pub flow: String,
-    pub expires: i64,
-}
-
-impl Entity for Offer {
-    const KIND: &'static str = "hosted_offer";
-}
 
 /// The challenge's answer member for a code typed on the page.
 fn code_member(challenge: &str) -> Option<&'static str> {
@@ -51,19 +34,12 @@ fn code_member(challenge: &str) -> Option<&'static str> {
     })
 }
 
-fn hidden(name: &str, value: &str) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
-        escape(value)
-    )
-}
-
 /// JSON for a `<script type="application/json">` block (no `</script>` break-out).
-fn script_json(v: &str) -> String {
+pub(super) fn script_json(v: &str) -> String {
     v.replace('<', "\\u003c")
 }
 
-const PASSKEY_SCRIPT: &str = r#"<script>
+pub(super) const PASSKEY_SCRIPT: &str = r#"<script>
 const options = JSON.parse(document.getElementById('options').textContent);
 document.getElementById('passkey-button').addEventListener('click', async () => {
   const error = document.getElementById('passkey-error');
@@ -78,24 +54,24 @@ document.getElementById('passkey-button').addEventListener('click', async () => 
 /// The page for challenge `c` of `username`'s sign-in, or `None` when the hosted pages have
 /// none for it (the caller refuses).
 pub fn challenge_page(
+    si: &SignIn<'_>,
     req: &AuthorizeRequest,
     c: &Challenge,
     username: &str,
     csrf: &str,
-    flow: &str,
     error: Option<&str>,
 ) -> Option<Response> {
-    let mut body = String::new();
+    let mut body = format!(
+        "<p class=\"app\">to continue to {}</p>",
+        escape(&si.client.name)
+    );
     if let Some(e) = error {
-        body.push_str(&format!(
-            "<p id=\"loginErrorMessage\" role=\"alert\">{}</p>",
-            escape(e)
-        ));
+        body.push_str(&Message::Error(e).html());
     }
     let action = format!("/login/challenge?{}", escape(&req.to_query()));
     let common = [
         hidden("_csrf", csrf),
-        hidden("flow", flow),
+        hidden("flow", si.flow),
         hidden("challenge", &c.name),
         hidden("session", c.session.as_deref().unwrap_or("")),
         hidden("username", username),
@@ -111,14 +87,26 @@ pub fn challenge_page(
                 Some(d) => format!("Enter the code sent to {}.", escape(d)),
                 None => "Enter the code from your authenticator app.".to_owned(),
             };
+            let code = Field {
+                autocomplete: Some("one-time-code"),
+                inputmode: Some("numeric"),
+                ..Field::new("code", "Code", "text")
+            };
             body.push_str(&format!(
-                "<form method=\"post\" action=\"{action}\">{common}<p id=\"code-prompt\">{prompt}</p><label>Code <input name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\"></label><button type=\"submit\" name=\"codeSubmitButton\">Sign in</button></form>"
+                "<form method=\"post\" action=\"{action}\">{common}<p id=\"code-prompt\">{prompt}</p>{}<button type=\"submit\" name=\"codeSubmitButton\">Sign in</button></form>",
+                code.html()
             ));
             "Enter your code"
         }
         "NEW_PASSWORD_REQUIRED" => {
+            let password = Field {
+                autocomplete: Some("new-password"),
+                hint: Some(password_rules(&si.pool.password_policy())),
+                ..Field::new("new_password", "New password", "password")
+            };
             body.push_str(&format!(
-                "<form method=\"post\" action=\"{action}\">{common}<label>New password <input name=\"new_password\" type=\"password\" autocomplete=\"new-password\"></label><button type=\"submit\" name=\"newPasswordSubmitButton\">Change password</button></form>"
+                "<form method=\"post\" action=\"{action}\">{common}<p>Choose a password to replace the temporary one.</p>{}<button type=\"submit\" name=\"newPasswordSubmitButton\">Change password</button></form>",
+                password.html()
             ));
             "Change your password"
         }
@@ -186,7 +174,7 @@ pub async fn next_page(
                 si.flow,
                 json!({"challenge": c.name}),
             );
-            return challenge_page(req, &c, &username, csrf, si.flow, None).ok_or_else(|| {
+            return challenge_page(si, req, &c, &username, csrf, None).ok_or_else(|| {
                 format!(
                     "This sign-in needs {}: the emulator's hosted UI has no page for it; sign in through the API (InitiateAuth) instead.",
                     c.name
@@ -199,49 +187,10 @@ pub async fn next_page(
         .map_err(|e| e.message)?;
     step(cx, "hosted.login", si.flow, json!({"username": u.username}));
     let now = cx.clock.now_secs();
-    if offer && offers_passkey(cx, si, &u) {
-        return passkey_offer(cx, si, req, &u, now, csrf).map_err(|e| e.message);
+    if offer && passkey_offer::offered(cx, si, &u) {
+        return passkey_offer::page(cx, si, req, &u, now, csrf).map_err(|e| e.message);
     }
     Ok(complete(cx, &si.client, req, &u, now, si.flow).await)
-}
-
-fn offers_passkey(cx: &Cognito, si: &SignIn<'_>, u: &UserRow) -> bool {
-    passkeys::relying_party(cx, &si.pool).is_ok()
-        && passkeys::of_user(cx, &si.pool, u).is_ok_and(|k| k.is_empty())
-}
-
-fn passkey_offer(
-    cx: &Cognito,
-    si: &SignIn<'_>,
-    req: &AuthorizeRequest,
-    u: &UserRow,
-    auth_time: i64,
-    csrf: &str,
-) -> Result<Response, CognitoError> {
-    let options = passkeys::start_registration(cx, &si.pool, u)?;
-    let id = cx.entropy.uuid();
-    let offer = Offer {
-        user_sub: u.sub.clone(),
-        auth_time,
-        flow: si.flow.to_owned(),
-        expires: cx.clock.now_millis() + OFFER_MILLIS,
-    };
-    cx.store.put(&si.pool.id, &id, &offer)?;
-    step(
-        cx,
-        "hosted.passkey_offered",
-        si.flow,
-        json!({"username": u.username}),
-    );
-    let action = format!("/login/passkey?{}", escape(&req.to_query()));
-    let fields = [hidden("_csrf", csrf), hidden("offer", &id)].concat();
-    let ceremony = "await navigator.credentials.create({publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options)})";
-    let body = format!(
-        "<p>Sign in faster next time with a passkey (your fingerprint, face or screen lock).</p><script type=\"application/json\" id=\"options\">{}</script><form id=\"passkey-form\" method=\"post\" action=\"{action}\">{fields}<input type=\"hidden\" name=\"credential\" id=\"credential\"></form><button type=\"button\" id=\"passkey-button\">Add a passkey</button><form method=\"post\" action=\"{action}\">{fields}<button type=\"submit\" name=\"skip\" value=\"1\" id=\"passkey-skip\">Not now</button></form><p id=\"passkey-error\" role=\"alert\"></p>{}",
-        script_json(&options.to_string()),
-        PASSKEY_SCRIPT.replace("CEREMONY", ceremony)
-    );
-    Ok(page(StatusCode::OK, "Add a passkey", &body))
 }
 
 /// `POST /login/challenge`: the answer to a challenge page.
@@ -251,11 +200,15 @@ pub async fn challenge_post(
     Query(q): Query<Params>,
     body: Bytes,
 ) -> Response {
-    let form: Params = url::form_urlencoded::parse(&body).into_owned().collect();
-    let Some((client, req, csrf, flow)) =
-        super::hosted::checked_form(&cx, &headers, &q, &form, "hosted.challenge")
-    else {
-        return error_page("Invalid or missing CSRF token: start the sign-in again.");
+    let Form {
+        client,
+        req,
+        csrf,
+        flow,
+        values: form,
+    } = match Form::posted(&cx, &headers, &q, &body, "hosted.challenge") {
+        Ok(f) => f,
+        Err(r) => return *r,
     };
     let Ok(si) = SignIn::new(&cx, client, &flow) else {
         return error_page("The user pool no longer exists");
@@ -295,67 +248,12 @@ pub async fn challenge_post(
         };
         let username = form.get("username").cloned().unwrap_or_default();
         match code_member(&challenge)
-            .and_then(|_| challenge_page(&req, &retry, &username, &csrf, &flow, Some(&why)))
+            .and_then(|_| challenge_page(&si, &req, &retry, &username, &csrf, Some(&why)))
         {
             Some(page) if why.starts_with("Invalid code") => page,
             _ => error_page(&format!("{why} Start the sign-in again from the app.")),
         }
     })
-}
-
-/// `POST /login/passkey`: the passkey offer answered (a credential, or "Not now").
-pub async fn passkey_post(
-    State(cx): State<Cognito>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-    body: Bytes,
-) -> Response {
-    let form: Params = url::form_urlencoded::parse(&body).into_owned().collect();
-    let Some((client, req, _, _)) =
-        super::hosted::checked_form(&cx, &headers, &q, &form, "hosted.passkey")
-    else {
-        return error_page("Invalid or missing CSRF token: start the sign-in again.");
-    };
-    let id = form.get("offer").cloned().unwrap_or_default();
-    let offer: Option<Offer> = cx.store.take(&client.pool_id, &id).ok().flatten();
-    let Some(offer) = offer.filter(|o| o.expires > cx.clock.now_millis()) else {
-        return error_page("This page has expired: start the sign-in again from the app.");
-    };
-    let Ok(Some(u)) = cx.store.user_by_sub(&client.pool_id, &offer.user_sub) else {
-        return error_page("The user no longer exists.");
-    };
-    if let Some(credential) = form.get("credential").filter(|c| !c.is_empty()) {
-        let pool = match crate::cognito::api::pool(&cx, &client.pool_id) {
-            Ok(p) => p,
-            Err(e) => return error_page(&e.message),
-        };
-        let parsed: Value = serde_json::from_str(credential).unwrap_or(Value::Null);
-        match passkeys::complete_registration(&cx, &pool, &u, &parsed) {
-            Ok(key) => step(
-                &cx,
-                "webauthn.registered",
-                &offer.flow,
-                json!({"username": u.username, "credential_id": key.id}),
-            ),
-            Err(e) => {
-                rejected(
-                    &cx,
-                    "hosted.passkey",
-                    Some(&offer.flow),
-                    json!({"reason": e.message}),
-                );
-                return error_page(&e.message);
-            }
-        }
-    } else {
-        step(
-            &cx,
-            "hosted.passkey_skipped",
-            &offer.flow,
-            json!({"username": u.username}),
-        );
-    }
-    complete(&cx, &client, &req, &u, offer.auth_time, &offer.flow).await
 }
 
 /// The first factor chosen on the login page without a password.

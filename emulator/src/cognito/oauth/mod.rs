@@ -1,11 +1,16 @@
 //! The hosted UI and OAuth 2.0 endpoints on the pool's origin: `/oauth2/authorize`, `/login`,
-//! `/logout`, `/oauth2/idpresponse` (federation), `/oauth2/token`, `/oauth2/userInfo`,
-//! `/oauth2/revoke`. Handlers are thin: validation lives in `flow.rs`, federation in
-//! `cognito::federation`, triggers in `cognito::triggers`.
+//! `/signup`, `/confirmUser`, `/forgotPassword`, `/confirmForgotPassword`, `/logout`,
+//! `/oauth2/idpresponse` (federation), `/oauth2/token`, `/oauth2/userInfo`, `/oauth2/revoke`.
+//! Handlers are thin: validation lives in `flow.rs`, federation in `cognito::federation`,
+//! triggers in `cognito::triggers`, self-service in the API's own operations.
 
 pub mod flow;
+mod forms;
 mod hosted;
 mod managed;
+mod passkey_offer;
+mod recovery;
+mod signup;
 mod token;
 mod userinfo;
 
@@ -40,7 +45,20 @@ pub fn router(cx: Cognito) -> Router {
         .route("/oauth2/authorize", get(hosted::authorize_get))
         .route("/login", get(hosted::login_get).post(hosted::login_post))
         .route("/login/challenge", post(managed::challenge_post))
-        .route("/login/passkey", post(managed::passkey_post))
+        .route("/login/passkey", post(passkey_offer::passkey_post))
+        .route("/signup", get(signup::signup_get).post(signup::signup_post))
+        .route(
+            "/confirmUser",
+            get(signup::confirm_get).post(signup::confirm_post),
+        )
+        .route(
+            "/forgotPassword",
+            get(recovery::forgot_get).post(recovery::forgot_post),
+        )
+        .route(
+            "/confirmForgotPassword",
+            get(recovery::confirm_get).post(recovery::confirm_post),
+        )
         .route("/logout", get(hosted::logout_get))
         .route(
             "/oauth2/idpresponse",
@@ -125,12 +143,14 @@ const STYLE: &str = "body{margin:0;min-height:100vh;display:flex;align-items:fle
 justify-content:center;background:#f2f3f3;font:16px/1.5 system-ui,sans-serif;color:#16191f}\
 main{background:#fff;margin:3rem 1rem;padding:2rem;width:100%;max-width:24rem;border-radius:8px;\
 box-shadow:0 1px 4px rgba(0,0,0,.15)}h1{font-size:1.5rem;margin:0 0 1rem}\
-label{display:block;font-weight:600;margin:.8rem 0}label input{display:block;width:100%;\
-box-sizing:border-box;margin-top:.3rem;padding:.5rem;font:inherit;border:1px solid #879596;\
-border-radius:4px}button,.idp-button{display:block;width:100%;box-sizing:border-box;margin:.6rem 0;\
+label{display:block;font-weight:600;margin:.8rem 0}.field{margin:.8rem 0}.field label{margin:0}\
+label input,.field input{display:block;width:100%;box-sizing:border-box;margin-top:.3rem;\
+padding:.5rem;font:inherit;border:1px solid #879596;border-radius:4px}\
+.hint{color:#5f6b7a;font-size:.875rem;margin:.3rem 0 0}.alt{margin:1rem 0 0}a{color:#0972d3}\
+.notice{color:#037f0c;font-weight:600}button,.idp-button{display:block;width:100%;box-sizing:border-box;margin:.6rem 0;\
 padding:.6rem;font:inherit;font-weight:600;border-radius:4px;border:1px solid #0972d3;\
 background:#0972d3;color:#fff;text-align:center;text-decoration:none;cursor:pointer}\
-button[name=factor],.idp-button{background:#fff;color:#0972d3}\
+button[name=factor],button.secondary,.idp-button{background:#fff;color:#0972d3}\
 :focus-visible{outline:3px solid #ffbf47;outline-offset:2px}\
 #loginErrorMessage,[role=alert]{color:#d91515;font-weight:600}.app{color:#5f6b7a;margin:-.5rem 0 1rem}";
 
