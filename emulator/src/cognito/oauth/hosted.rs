@@ -174,12 +174,30 @@ fn directory_form(cx: &Cognito, client: &Client, query: &str, csrf: &str) -> Str
         })
         .collect();
     let query = escape(query);
+    let pool = crate::cognito::api::pool(cx, &client.pool_id).ok();
+    // Named as the pool identifies its users (an email address, say); the browser may offer
+    // passkeys from it (`webauthn`). The password is optional: a passwordless button does
+    // without it.
+    let username = match &pool {
+        Some(p) => forms::username_field(p, ""),
+        None => forms::Field::new("username", "Username", "text"),
+    };
+    let username = forms::Field {
+        autocomplete: Some("username webauthn"),
+        ..username
+    };
+    let password = forms::Field {
+        autocomplete: Some("current-password"),
+        required: false,
+        ..forms::Field::new("password", "Password", "password")
+    };
     let mut html = format!(
-        "<form method=\"post\" action=\"/login?{query}\"><input type=\"hidden\" name=\"_csrf\" value=\"{}\"><label>Username <input name=\"username\" autocomplete=\"username webauthn\"></label><label>Password <input name=\"password\" type=\"password\"></label><button type=\"submit\" name=\"signInSubmitButton\">Sign in</button>{buttons}</form><p class=\"alt\"><a href=\"/forgotPassword?{query}\">Forgot your password?</a></p>",
-        escape(csrf)
+        "<form method=\"post\" action=\"/login?{query}\"><input type=\"hidden\" name=\"_csrf\" value=\"{}\">{}{}<button type=\"submit\" name=\"signInSubmitButton\">Sign in</button>{buttons}</form><p class=\"alt\"><a href=\"/forgotPassword?{query}\">Forgot your password?</a></p>",
+        escape(csrf),
+        username.html(),
+        password.html()
     );
-    let self_sign_up =
-        crate::cognito::api::pool(cx, &client.pool_id).is_ok_and(|p| !p.admin_create_user_only());
+    let self_sign_up = pool.is_some_and(|p| !p.admin_create_user_only());
     if self_sign_up {
         html.push_str(&format!(
             "<p class=\"alt\">Need an account? <a href=\"/signup?{query}\">Sign up</a></p>"
