@@ -2,7 +2,9 @@
 //! flow, its sequence diagram has the four lifelines and the sign-in's steps in order (an
 //! arrow opens from the keyboard), the outbox shows the OTP and a new one arrives by itself,
 //! the IdP's user shows the passkey, the users page the federated user, and the faults page
-//! sets and clears a fault. A PNG of each page is saved under the target directory. Needs
+//! sets and clears a fault. A PNG of each page is saved under the target directory; each page
+//! (and the hosted pages: Cognito's login, the IdP's identifier, code and passkey steps) has no
+//! serious axe-core violation and every control is reached by Tab. Needs
 //! `chromium` and `chromium-driver`.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
@@ -12,7 +14,7 @@ mod federated;
 mod idp_support;
 mod oauth_support;
 
-use browser_support::{axe, check_page, run, screenshot, texts};
+use browser_support::{axe, check_page, keyboard_unreachable, run, texts};
 use fantoccini::Locator;
 use fantoccini::key::Key;
 use harness::authenticator::AuthenticatorConfig;
@@ -234,6 +236,18 @@ async fn the_console_shows_a_federated_sign_in() {
         found.iter().any(|v| v.starts_with("button-name")),
         "{found:?}"
     );
+    // And a control taken out of the tab order is one the keyboard does not reach.
+    assert_eq!(keyboard_unreachable(&w).await, Vec::<String>::new());
+    run(
+        &w,
+        "const b = document.createElement('button'); b.id = 'mouse-only'; b.tabIndex = -1; \
+         b.textContent = 'Mouse only'; document.querySelector('main').append(b); return null",
+    )
+    .await;
+    assert_eq!(
+        keyboard_unreachable(&w).await,
+        ["button#mouse-only \"Mouse only\""]
+    );
     w.close().await;
 }
 
@@ -254,15 +268,52 @@ async fn the_hosted_pages_have_no_serious_accessibility_violations() {
         oauth_support::CALLBACK
     );
     w.client.goto(&authorize).await.unwrap();
-    let login = axe(&w).await;
-    screenshot(&w, "hosted-login").await;
+    check_page(&w, "hosted-login").await;
     w.client
         .goto(&format!("{authorize}&identity_provider=Mosaic"))
         .await
         .unwrap();
-    let at_idp = axe(&w).await;
-    screenshot(&w, "idp-login").await;
+    check_page(&w, "idp-login").await;
     w.close().await;
-    assert!(login.is_empty(), "Cognito's login page: {login:#?}");
-    assert!(at_idp.is_empty(), "the IdP's login page: {at_idp:#?}");
+}
+
+/// The IdP's later steps (the code, the passkey), checked as the others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_idps_code_and_passkey_steps_pass_the_checks() {
+    let idp = idp_support::start().await;
+    let base = idp.emu.cognito_url.clone();
+    let driver = Chromedriver::start().await.unwrap();
+    let w = driver
+        .window(&AuthenticatorConfig::platform_passkey())
+        .await
+        .unwrap();
+    let authorize = format!(
+        "{base}/oauth2/authorize?client_id={}&response_type=code&scope=openid+email&redirect_uri={}&identity_provider=Mosaic",
+        common::CLIENT,
+        oauth_support::CALLBACK
+    );
+    w.client.goto(&authorize).await.unwrap();
+    let on = |step: &str| format!("#s-{step}.on");
+    let field = w.client.find(Locator::Id("identifier")).await.unwrap();
+    field.send_keys("keyboard@example.com").await.unwrap();
+    field.send_keys(&Key::Enter.to_string()).await.unwrap();
+    wait_for(&w, &on("otp")).await;
+    check_page(&w, "idp-otp").await;
+    let code = idp.otp("keyboard@example.com").await;
+    let otp = w.client.find(Locator::Id("otp")).await.unwrap();
+    otp.send_keys(&code).await.unwrap();
+    otp.send_keys(&Key::Enter.to_string()).await.unwrap();
+    wait_for(&w, &on("register")).await;
+    check_page(&w, "idp-passkey").await;
+    w.close().await;
+}
+
+/// Waits (bounded, by WebDriver) for an element `selector` finds.
+async fn wait_for(w: &Window, selector: &str) {
+    w.client
+        .wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|e| panic!("no {selector}: {e}"));
 }

@@ -14,24 +14,15 @@ mod oauth_support;
 use std::time::{Duration, Instant};
 
 use aws_sdk_cognitoidentityprovider as cip;
-use browser_support::{check_page, run};
+use browser_support::{check_page, press, run};
 use common::{POOL, last_code};
 use fantoccini::Locator;
-use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use harness::authenticator::AuthenticatorConfig;
 use harness::driver::browser::chromedriver::{Chromedriver, Window};
 use oauth_support::CALLBACK;
 
 const PASSWORD: &str = "Passw0rd!";
-
-async fn press(w: &Window, key: Key) {
-    let k: char = key.into();
-    let keys = KeyActions::new("keyboard".into())
-        .then(KeyAction::Down { value: k })
-        .then(KeyAction::Up { value: k });
-    w.client.perform_actions(keys).await.unwrap();
-}
 
 /// Types into the focused element.
 async fn type_text(w: &Window, text: &str) {
