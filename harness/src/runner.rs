@@ -231,7 +231,7 @@ fn refused(
     t.section("preconditions", &[], Some(&failure));
     let check = scenario.expect.doctor.as_ref().map(|w| diagnosis(w, found));
     t.expectations(check.as_slice());
-    let misdiagnosed = check.and_then(|(what, r)| r.err().map(|got| format!("{what}: got {got}")));
+    let misdiagnosed = check.as_ref().and_then(misdiagnosis);
     let verdict = verdict(scenario, Some(failure), misdiagnosed, &[], found);
     Outcome {
         name: scenario.name.clone(),
@@ -251,6 +251,11 @@ fn diagnosis(want: &[String], found: &[emulator::doctor::Finding]) -> Check {
         true => (what, Ok(join_or_none(&got))),
         false => (what, Err(join_or_none(&got))),
     }
+}
+
+/// A doctor expectation that did not hold, as the verdict says it.
+fn misdiagnosis((what, r): &Check) -> Option<String> {
+    r.as_ref().err().map(|got| format!("{what}: got {got}"))
 }
 
 fn join_or_none(ids: &std::collections::BTreeSet<&str>) -> String {
@@ -298,6 +303,12 @@ async fn remote(
     if p.pre_sign_up_lambda.is_some() || !p.config_edits.is_empty() {
         bail!(
             "a scenario with a Lambda or config edits needs the emulator the harness starts (no --url)"
+        );
+    }
+    // The doctor reads the set-up from the config the harness starts the emulator with.
+    if scenario.expect.doctor.is_some() {
+        bail!(
+            "a scenario expecting the doctor's findings needs the emulator the harness starts (no --url)"
         );
     }
     let resp = crate::driver::client_builder(trust.as_ref())
@@ -426,9 +437,7 @@ async fn drive_with(
         .doctor
         .as_ref()
         .map(|w| diagnosis(w, &doctor));
-    let misdiagnosed = diagnosis
-        .as_ref()
-        .and_then(|(what, r)| r.as_ref().err().map(|got| format!("{what}: got {got}")));
+    let misdiagnosed = diagnosis.as_ref().and_then(misdiagnosis);
     let mut checks = Vec::new();
     if failure.is_none() {
         checks = expectations(scenario, driver).await;

@@ -306,6 +306,10 @@ impl Scenario {
                 );
             }
         }
+        let p = &self.preconditions;
+        if p.lambda_permissions.is_some() && p.pre_sign_up_lambda.is_none() {
+            bail!("lambda_permissions is the role of the pre_sign_up_lambda, which is not set");
+        }
         if let Some(ids) = &self.expect.doctor
             && let Some(id) = ids
                 .iter()

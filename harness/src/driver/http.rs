@@ -200,11 +200,8 @@ impl HttpDriver {
         }
         let status = resp.status();
         let page = resp.text().await?;
-        if let Some(e) = page.split("id=\"error\">").nth(1) {
-            bail!(
-                "the page shows: {}",
-                unescape(e.split('<').next().unwrap_or(""))
-            );
+        if let Some(e) = page_error(&page) {
+            bail!("the page shows: {e}");
         }
         if let Some(e) = page
             .split("id=\"loginErrorMessage\" role=\"alert\">")

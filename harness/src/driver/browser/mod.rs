@@ -294,10 +294,11 @@ impl BrowserDriver {
         let on = self.open_window(device).await?;
         on.window.client.goto(&url).await?;
         self.current = Some(on);
-        // The login page's sign-in form (with a button per provider the client enables).
+        // The login page: its sign-in form, or (a client without Cognito's own directory) its
+        // buttons per provider.
         self.wait_for(
             "Cognito's login page",
-            "return !!document.querySelector('form[action^=\"/login\"]')",
+            "return !!document.querySelector('form[action^=\"/login\"], a.idp-button')",
         )
         .await
     }
@@ -317,24 +318,10 @@ impl BrowserDriver {
             "return location.href.startsWith({}) && !!document.querySelector('#s-identifier.on')",
             js_string(&format!("{}/cis/login/", self.target.idp_url))
         );
-        // The IdP's login page, or the app's callback (the IdP refused the request: an error
-        // for `expect_error`), or a page's error line.
-        let w = self.window()?;
-        let deadline = Instant::now() + PAGE_TIMEOUT;
-        loop {
-            let url = w.client.current_url().await?;
-            if self.target.app_url.is_none() && url.as_str().starts_with(CALLBACK) {
-                return self.app.arrived(url.as_str());
-            }
-            if let Ok(Value::Bool(true)) = w.client.execute(&idp_login, vec![]).await {
-                return Ok(());
-            }
-            page_error_outside(w, self.target.app_url.as_deref()).await?;
-            if Instant::now() > deadline {
-                bail!("the IdP's login page did not show (the browser is at {url})");
-            }
-            page_change(w).await;
-        }
+        // The IdP's login page, or back at the app (the IdP refused the request: an error
+        // for `expect_error`).
+        self.until_the_app_or("the IdP's login page", Some(&idp_login))
+            .await
     }
 
     /// Types into a field and presses a button.
@@ -473,6 +460,13 @@ impl BrowserDriver {
     /// Follows the page to the app's callback (the app is not running: the URL is enough), or
     /// to the app under test (which exchanges the code itself).
     async fn back_to_the_app(&mut self) -> anyhow::Result<()> {
+        self.until_the_app_or("the app", None).await
+    }
+
+    /// Waits until the browser is back at the app (the callback, recorded; or the app under
+    /// test), or on a page where `page` (a script) returns true; a page's error line ends the
+    /// wait with that line.
+    async fn until_the_app_or(&mut self, what: &str, page: Option<&str>) -> anyhow::Result<()> {
         let w = self.window()?;
         let deadline = Instant::now() + PAGE_TIMEOUT;
         loop {
@@ -486,9 +480,14 @@ impl BrowserDriver {
             } else if url.as_str().starts_with(CALLBACK) {
                 return self.app.arrived(url.as_str());
             }
+            if let Some(script) = page
+                && let Ok(Value::Bool(true)) = w.client.execute(script, vec![]).await
+            {
+                return Ok(());
+            }
             page_error_outside(w, self.target.app_url.as_deref()).await?;
             if Instant::now() > deadline {
-                bail!("the browser did not get back to the app (it is at {url})");
+                bail!("the browser did not get to {what} (it is at {url})");
             }
             page_change(w).await;
         }
