@@ -67,11 +67,12 @@ pub fn check(file: &str, source: &str) -> Vec<Finding> {
 
 /// Offsets of the calls of AdminLinkProviderForUser (SDK v2 and v3, boto3).
 fn link_calls(code: &str) -> Vec<usize> {
-    calls_of(code, "AdminLinkProviderForUser")
+    calls_of(&code.to_ascii_lowercase(), "AdminLinkProviderForUser")
 }
 
 /// The user-pool operations `source` calls, each with the line of its first call: SDK v3's
-/// `new <Op>Command(`, v2's `.<op>(`, boto3's `.<snake_op>(`.
+/// `new <Op>Command(` and `paginate<Op>(`, v2's `.<op>(`, boto3's `.<snake_op>(` and
+/// `get_paginator('<snake_op>')`.
 pub fn operations(file: &str, source: &str) -> Vec<(&'static str, usize)> {
     let lang = if file.ends_with(".py") {
         Lang::Python
@@ -79,24 +80,34 @@ pub fn operations(file: &str, source: &str) -> Vec<(&'static str, usize)> {
         Lang::Js
     };
     let code = strip_comments(source, lang);
+    let lower = code.to_ascii_lowercase();
     crate::cognito::api::Operation::ALL
         .iter()
         .filter_map(|op| {
-            let first = calls_of(&code, op.name()).first().copied()?;
+            let first = calls_of(&lower, op.name()).first().copied()?;
             Some((op.name(), line_of(&code, first)))
         })
         .collect()
 }
 
-/// Offsets of the calls of the operation `op` (its name in any case, or in snake case for
-/// boto3, then `Command` for SDK v3, then an opening parenthesis).
-fn calls_of(code: &str, op: &str) -> Vec<usize> {
-    let lower = code.to_ascii_lowercase();
+/// Offsets of the calls of the operation `op` in `lower` (the source in lower case): its name,
+/// or boto3's snake-case name, as a call (`Command` after it for SDK v3, `paginate` before it
+/// for a v3 paginator), or named to boto3's `get_paginator`; not a definition of a function
+/// of that name.
+fn calls_of(lower: &str, op: &str) -> Vec<usize> {
     let ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
+    let snake = snake_case(op);
     let mut out = Vec::new();
-    for name in [op.to_ascii_lowercase(), snake_case(op)] {
+    for name in [op.to_ascii_lowercase(), snake.clone()] {
         for (offset, _) in lower.match_indices(&name) {
-            if lower[..offset].chars().next_back().is_some_and(ident) {
+            let before = lower[..offset]
+                .strip_suffix("paginate")
+                .unwrap_or(&lower[..offset]);
+            if before.chars().next_back().is_some_and(ident) {
+                continue;
+            }
+            let defined = before.trim_end();
+            if defined.ends_with("function") || defined.ends_with("def") {
                 continue;
             }
             let tail = &lower[offset + name.len()..];
@@ -106,19 +117,31 @@ fn calls_of(code: &str, op: &str) -> Vec<usize> {
             }
         }
     }
+    for quote in ['\'', '"'] {
+        let paginator = format!("get_paginator({quote}{snake}{quote}");
+        out.extend(lower.match_indices(&paginator).map(|(o, _)| o));
+    }
     out.sort_unstable();
     out.dedup();
     out
 }
 
-/// `AdminLinkProviderForUser` -> `admin_link_provider_for_user` (boto3's method names).
+/// boto3's method name of an operation, as botocore's `xform_name` makes it: a break before
+/// a capital that starts a word, and between a lower-case letter or digit and a capital
+/// (`SetUserMFAPreference` -> `set_user_mfa_preference`).
 fn snake_case(op: &str) -> String {
+    let c: Vec<char> = op.chars().collect();
     let mut out = String::new();
-    for (i, c) in op.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
+    for (i, &ch) in c.iter().enumerate() {
+        let starts_word = i > 0
+            && ch.is_ascii_uppercase()
+            && (c[i - 1].is_ascii_lowercase()
+                || c[i - 1].is_ascii_digit()
+                || c.get(i + 1).is_some_and(char::is_ascii_lowercase));
+        if starts_word {
             out.push('_');
         }
-        out.push(c.to_ascii_lowercase());
+        out.push(ch.to_ascii_lowercase());
     }
     out
 }
@@ -409,10 +432,27 @@ mod tests {
         assert_eq!(ops, ["ListUsers", "AdminLinkProviderForUser"]);
         let v2 = "cognito.adminGetUser({}).promise(); // cognito.listUsers()\n";
         assert_eq!(operations("h.js", v2), [("AdminGetUser", 1)]);
-        // Another operation's name starting alike, an import: not calls of ListUsers.
-        let not = "listUsersInGroup(x); const { ListUsersCommand } = m;";
+        // Another operation's name starting alike, an import, a definition: not calls of
+        // ListUsers.
+        let not = "listUsersInGroup(x); const { ListUsersCommand } = m; function listUsers(p) {}";
         let ops: Vec<_> = operations("h.js", not).into_iter().map(|o| o.0).collect();
         assert_eq!(ops, ["ListUsersInGroup"]);
+        // Paginators, and boto3's names of operations with an acronym.
+        let js = "for await (const p of paginateListUsers({ client }, {})) {}";
+        assert_eq!(operations("h.js", js), [("ListUsers", 1)]);
+        let py = "def list_users(e):\n    c.get_paginator('list_users')\n    c.admin_set_user_mfa_preference(U=1)\n";
+        assert_eq!(
+            operations("h.py", py),
+            [("ListUsers", 2), ("AdminSetUserMFAPreference", 3)]
+        );
+        assert_eq!(
+            snake_case("SetUserMFAPreference"),
+            "set_user_mfa_preference"
+        );
+        assert_eq!(
+            snake_case("AdminLinkProviderForUser"),
+            "admin_link_provider_for_user"
+        );
     }
 
     #[test]

@@ -178,13 +178,14 @@ fn callbacks(evs: &[Ev<'_>], out: &mut Vec<Finding>) {
     }
 }
 
-/// Calls refused by IAM (a trigger's role without the action), once per operation.
+/// Calls refused by IAM (a trigger's role without the action), once per operation and
+/// caller (IAM's message names the role).
 fn denied(evs: &[Ev<'_>], out: &mut Vec<Finding>) {
     let mut seen = BTreeSet::new();
     for e in evs {
         if e.kind() == "rejected"
             && e.str("/error") == "AccessDeniedException"
-            && seen.insert(e.name())
+            && seen.insert((e.name(), e.str("/message")))
         {
             out.push(Finding::new(
                 "trigger-permission-missing",

@@ -199,12 +199,7 @@ fn handler_file(target: &str) -> Option<PathBuf> {
 pub fn static_checks(config: &Config, base: Option<&Path>) -> Vec<Finding> {
     let mut findings = config::check(config);
     for (target, path, uses) in handler_files(config) {
-        let candidates = [Some(path.clone()), base.map(|b| b.join(&path))];
-        let source = candidates
-            .iter()
-            .flatten()
-            .find_map(|p| std::fs::read_to_string(p).ok());
-        match source {
+        match read_handler(&path, base) {
             Some(text) => findings.extend(handlers::check(&path.display().to_string(), &text)),
             None => findings.push(Finding::new(
                 "trigger-target-missing",
@@ -221,6 +216,14 @@ pub fn static_checks(config: &Config, base: Option<&Path>) -> Vec<Finding> {
     findings
 }
 
+/// A handler file's text: at `path` from the working directory, as the emulator reads it, or
+/// else from `base`.
+fn read_handler(path: &Path, base: Option<&Path>) -> Option<String> {
+    std::fs::read_to_string(path)
+        .ok()
+        .or_else(|| std::fs::read_to_string(base?.join(path)).ok())
+}
+
 /// The operations each function's handler calls that its role (`[lambda_permissions]`)
 /// does not allow. A handler file that cannot be read is reported by [`static_checks`].
 fn permissions(config: &Config, base: Option<&Path>) -> Vec<Finding> {
@@ -233,12 +236,7 @@ fn permissions(config: &Config, base: Option<&Path>) -> Vec<Finding> {
             continue;
         };
         let file = path.display().to_string();
-        let candidates = [Some(path.clone()), base.map(|b| b.join(&path))];
-        let Some(source) = candidates
-            .iter()
-            .flatten()
-            .find_map(|p| std::fs::read_to_string(p).ok())
-        else {
+        let Some(source) = read_handler(&path, base) else {
             continue;
         };
         for (op, line) in handlers::operations(&file, &source) {

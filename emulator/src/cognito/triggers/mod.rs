@@ -278,9 +278,26 @@ impl Triggers {
 }
 
 /// Check every trigger the config names: its ARN is in `[lambda_functions]`, its target
-/// parses, and a Node.js or Python handler file exists. Run at start, so a typo fails loudly.
+/// parses, and a Node.js or Python handler file exists; and every role of
+/// `[lambda_permissions]` belongs to a function whose calls the emulator signs. Run at start,
+/// so a typo fails loudly (a mistyped ARN there would otherwise mean "allow everything").
 pub fn check_config(config: &crate::config::Config) -> Result<(), String> {
     let triggers = Triggers::new(config.lambda_functions.clone(), reqwest::Client::new());
+    for arn in config.lambda_permissions.keys() {
+        let fail = |e: &str| format!("[lambda_permissions] {arn}: {e}");
+        if !arn.starts_with("arn:") {
+            return Err(fail("not a Lambda ARN"));
+        }
+        match triggers.resolve(arn) {
+            Ok(Target::Node(_) | Target::Python(..)) => {}
+            Ok(_) => {
+                return Err(fail(
+                    "a role applies to node: and python: targets, whose calls the emulator signs with the function's key (a built-in handler or an RIE container is not restricted)",
+                ));
+            }
+            Err(e) => return Err(fail(&e)),
+        }
+    }
     for pool in &config.cognito.pools {
         for (trigger, configured) in &pool.lambda {
             let fail = |e: String| format!("pool {} trigger {trigger}: {e}", pool.id);
@@ -451,6 +468,34 @@ fn merge(mut a: Value, b: Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roles_name_functions_whose_calls_the_emulator_signs() {
+        let with = |arn: &str, target: &str| {
+            let mut c = crate::config::Config::default_config();
+            c.lambda_functions.insert(
+                "arn:aws:lambda:us-east-1:0:function:f".into(),
+                target.into(),
+            );
+            c.lambda_permissions.insert(arn.into(), vec![]);
+            check_config(&c)
+        };
+        let arn = "arn:aws:lambda:us-east-1:0:function:f";
+        assert_eq!(with(arn, "node:h.js"), Ok(()));
+        assert_eq!(with(arn, "python:h.py:go"), Ok(()));
+        let typo = with("arn:aws:lambda:us-east-1:0:function:g", "node:h.js").unwrap_err();
+        assert!(
+            typo.contains("not in the emulator's [lambda_functions]"),
+            "{typo}"
+        );
+        let builtin = with(arn, "builtin:link_by_email").unwrap_err();
+        assert!(builtin.contains("is not restricted"), "{builtin}");
+        assert!(
+            with("node:h.js", "node:h.js")
+                .unwrap_err()
+                .contains("not a Lambda ARN")
+        );
+    }
 
     #[test]
     fn targets_parse() {
