@@ -385,3 +385,45 @@ async fn a_required_attribute_is_asked_for_and_a_client_secret_is_handled() {
         "Attributes did not conform to the schema: given_name: The attribute is required"
     );
 }
+
+/// The passkey offer after a password sign-in answers the authorize request it was made for:
+/// posted with another request's query (another state, say), it is refused and no code is
+/// issued; posted as it stands, "Not now" leads to the app with the original state.
+#[tokio::test]
+async fn the_passkey_offer_answers_only_its_own_authorize_request() {
+    let emu = common::start().await;
+    let factors = [cip::types::AuthFactorType::WebAuthn];
+    common::allow_first_factors(&emu.sdk, POOL, &factors).await;
+    common::confirmed_user(&emu.sdk, "offer@example.com", PASSWORD).await;
+    let (mut b, page) = passkey_offer(emu.url()).await;
+    let forged = page.action().replace("state=st-9", "state=other");
+    assert_ne!(forged, page.action());
+    let mut form = page.filled();
+    form.push(("skip".into(), "1".into()));
+    let refused = b.post(&forged, &form).await;
+    assert_eq!((refused.status, refused.location.as_deref()), (400, None));
+    refused.says("belongs to another sign-in");
+    let rejected = journal(emu.url(), "kind=rejected&name=hosted.passkey").await;
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+
+    let (mut b, page) = passkey_offer(emu.url()).await;
+    let done = b.submit(&page, &[("skip", "1")]).await;
+    let to = done.location.expect("a redirect to the app");
+    assert!(to.starts_with(CALLBACK), "{to}");
+    assert_eq!(params(&to)["state"], "st-9");
+    assert!(params(&to).contains_key("code"), "{to}");
+}
+
+/// A new browser signs in with offer@example.com's password: the passkey offer.
+async fn passkey_offer(base: &str) -> (Browser, Page) {
+    let mut b = Browser::new(base);
+    let login = b.get(&format!("/login?{}", query())).await;
+    let page = b
+        .submit(
+            &login,
+            &[("username", "offer@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    page.says("Add a passkey");
+    (b, page)
+}

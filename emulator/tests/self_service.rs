@@ -380,3 +380,85 @@ async fn browsers_get_cors_answers_on_the_api_and_the_token_endpoint() {
         "http://localhost:3000"
     );
 }
+
+/// An unknown user, through the SDK: with LEGACY, UserNotFoundException everywhere; with
+/// PreventUserExistenceErrors ENABLED, ForgotPassword and ResendConfirmationCode answer a
+/// simulated delivery (nothing is sent) and the confirmations refuse the code, as for a known
+/// user with a wrong one.
+#[tokio::test]
+async fn unknown_users_are_hidden_when_the_client_prevents_existence_errors() {
+    for prevent in [false, true] {
+        let mut config = emulator::Config::default_config();
+        if prevent {
+            config.cognito.pools[0].clients[0].prevent_user_existence_errors =
+                Some("ENABLED".into());
+        }
+        let emu = common::start_with(config).await;
+        let sdk = &emu.sdk;
+        let who = "ghost@example.com";
+        let forgot = sdk
+            .forgot_password()
+            .client_id(CLIENT)
+            .username(who)
+            .send()
+            .await;
+        let resend = sdk
+            .resend_confirmation_code()
+            .client_id(CLIENT)
+            .username(who)
+            .send()
+            .await;
+        let confirm_forgot = sdk
+            .confirm_forgot_password()
+            .client_id(CLIENT)
+            .username(who)
+            .confirmation_code("123456")
+            .password("N3w-Passw0rd!")
+            .send()
+            .await;
+        let confirm = sdk
+            .confirm_sign_up()
+            .client_id(CLIENT)
+            .username(who)
+            .confirmation_code("123456")
+            .send()
+            .await;
+        if !prevent {
+            for e in [
+                forgot.err().map(|e| code(&e)),
+                resend.err().map(|e| code(&e)),
+            ] {
+                assert_eq!(e.as_deref(), Some("UserNotFoundException"));
+            }
+            assert_eq!(code(&confirm_forgot.unwrap_err()), "UserNotFoundException");
+            assert_eq!(code(&confirm.unwrap_err()), "UserNotFoundException");
+            continue;
+        }
+        let sent = forgot.unwrap();
+        let delivery = sent.code_delivery_details().unwrap();
+        assert_eq!(delivery.destination(), Some("g***@e***"));
+        assert_eq!(delivery.attribute_name(), Some("email"));
+        let sent = resend.unwrap();
+        assert_eq!(
+            sent.code_delivery_details().unwrap().destination(),
+            Some("g***@e***")
+        );
+        for e in [
+            confirm_forgot
+                .unwrap_err()
+                .into_service_error()
+                .meta()
+                .code(),
+            confirm.unwrap_err().into_service_error().meta().code(),
+        ] {
+            assert_eq!(e, Some("CodeMismatchException"));
+        }
+        let outbox: serde_json::Value = reqwest::get(format!("{}/_emulator/outbox", emu.url()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(!outbox.to_string().contains(who), "{outbox}");
+    }
+}

@@ -150,6 +150,13 @@ impl Client {
             _ => Vec::new(),
         }
     }
+    /// `PreventUserExistenceErrors = ENABLED`: answers never tell an unknown user apart.
+    pub fn prevents_user_existence_errors(&self) -> bool {
+        self.settings
+            .get("PreventUserExistenceErrors")
+            .and_then(Value::as_str)
+            == Some("ENABLED")
+    }
     pub fn allows_auth_flow(&self, flow: &str) -> bool {
         self.list("ExplicitAuthFlows")
             .iter()

@@ -255,7 +255,9 @@ pub async fn confirm(cx: &Cognito, input: ConfirmIn, flow: &str) -> Result<Value
     let client = client_by_id(cx, &input.client_id)?;
     let pool = pool(cx, &client.pool_id)?;
     check_secret_hash(&client, &input.username, input.secret_hash.as_deref())?;
-    let mut u = user::get(cx, &pool, &input.username)?;
+    let Some(mut u) = find_or_hide(cx, &pool, &client, &input.username)? else {
+        return Err(hidden_user_code());
+    };
     if u.status != "UNCONFIRMED" {
         return Err(CognitoError::not_authorized(format!(
             "User cannot be confirmed. Current status is {}",
@@ -302,11 +304,54 @@ pub struct UsernameIn {
     username: String,
 }
 
+/// The user `username` names; for a client that prevents user existence errors, an unknown
+/// user is `Ok(None)` (the caller answers as for a known one).
+fn find_or_hide(
+    cx: &Cognito,
+    pool: &Pool,
+    client: &Client,
+    username: &str,
+) -> Result<Option<UserRow>> {
+    match user::get(cx, pool, username) {
+        Ok(u) => Ok(Some(u)),
+        Err(e)
+            if e.exception == Exception::UserNotFound
+                && client.prevents_user_existence_errors() =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// What ForgotPassword and ResendConfirmationCode answer for an unknown user when the client
+/// prevents user existence errors: "a code was sent to a simulated delivery medium" (AWS's
+/// words); nothing is sent.
+fn simulated_delivery(username: &str) -> Value {
+    let (medium, attribute) = match username.contains('@') {
+        true => ("EMAIL", "email"),
+        false => ("SMS", "phone_number"),
+    };
+    json!({"CodeDeliveryDetails": {"Destination": mask(username), "DeliveryMedium": medium, "AttributeName": attribute}})
+}
+
+/// What ConfirmSignUp and ConfirmForgotPassword answer for an unknown user when the client
+/// prevents user existence errors. AWS documents that the answer must not reveal the user,
+/// not which error it is; a wrong code's is the one an unknown user cannot be told from.
+fn hidden_user_code() -> CognitoError {
+    CognitoError::new(
+        Exception::CodeMismatch,
+        "Invalid verification code provided, please try again.",
+    )
+}
+
 pub fn resend(cx: &Cognito, input: UsernameIn) -> Result<Value> {
     let client = client_by_id(cx, &input.client_id)?;
     let pool = pool(cx, &client.pool_id)?;
     check_secret_hash(&client, &input.username, input.secret_hash.as_deref())?;
-    let mut u = user::get(cx, &pool, &input.username)?;
+    let Some(mut u) = find_or_hide(cx, &pool, &client, &input.username)? else {
+        return Ok(simulated_delivery(&input.username));
+    };
     if u.status != "UNCONFIRMED" {
         return Err(CognitoError::invalid("User is already confirmed."));
     }
@@ -319,7 +364,9 @@ pub fn forgot_password(cx: &Cognito, input: UsernameIn) -> Result<Value> {
     let client = client_by_id(cx, &input.client_id)?;
     let pool = pool(cx, &client.pool_id)?;
     check_secret_hash(&client, &input.username, input.secret_hash.as_deref())?;
-    let mut u = user::get(cx, &pool, &input.username)?;
+    let Some(mut u) = find_or_hide(cx, &pool, &client, &input.username)? else {
+        return Ok(simulated_delivery(&input.username));
+    };
     if u.status == "EXTERNAL_PROVIDER" {
         return Err(CognitoError::not_authorized(
             "User is not authorized to reset the password: external provider user.",
@@ -351,7 +398,9 @@ pub fn confirm_forgot_password(cx: &Cognito, input: ConfirmForgotIn) -> Result<V
     let client = client_by_id(cx, &input.client_id)?;
     let pool = pool(cx, &client.pool_id)?;
     check_secret_hash(&client, &input.username, input.secret_hash.as_deref())?;
-    let mut u = user::get(cx, &pool, &input.username)?;
+    let Some(mut u) = find_or_hide(cx, &pool, &client, &input.username)? else {
+        return Err(hidden_user_code());
+    };
     password::check(&pool.password_policy(), &input.password)?;
     take_code(cx, &mut u, "ForgotPassword", &input.confirmation_code)?;
     let mut state = UserState::of(&u);

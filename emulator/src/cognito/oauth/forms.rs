@@ -20,14 +20,36 @@ pub const CSRF_COOKIE: &str = "XSRF-TOKEN";
 
 /// One page of a hosted flow: the app client, the authorize request it carries from page to
 /// page, its CSRF token, its journal flow id, and the fields given (the query of a page
-/// shown, the form of a page posted).
-#[derive(Debug)]
+/// shown, the form of a page posted). Its `Debug` names the fields, never their values
+/// (passwords, codes).
 pub struct Form {
     pub client: Client,
     pub req: AuthorizeRequest,
     pub csrf: String,
     pub flow: String,
     pub values: Params,
+}
+
+impl std::fmt::Debug for Form {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut fields: Vec<&String> = self.values.keys().collect();
+        fields.sort();
+        f.debug_struct("Form")
+            .field("client", &self.client.client_id)
+            .field("flow", &self.flow)
+            .field("fields", &fields)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether `s` has the shape of the flow ids the emulator issues (a UUID): a posted page may
+/// carry only such an id, never text of the poster's choosing into the journal.
+fn is_flow_id(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+        && groups
+            .iter()
+            .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 impl Form {
@@ -57,7 +79,7 @@ impl Form {
         let values: Params = url::form_urlencoded::parse(body).into_owned().collect();
         let flow = values
             .get("flow")
-            .filter(|f| !f.is_empty() && f.len() <= 64)
+            .filter(|f| is_flow_id(f))
             .cloned()
             .unwrap_or_else(|| cx.entropy.uuid());
         let (client, req) = super::hosted::validated(cx, q, step_name, &flow)?;
@@ -333,6 +355,19 @@ pub fn directory_enabled(client: &Client) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_posted_flow_id_is_one_the_emulator_could_have_issued() {
+        assert!(is_flow_id("8bce9ace-e087-4baa-a748-8ac146756ba6"));
+        for not in [
+            "",
+            "flow-1",
+            "8bce9ace-e087-4baa-a748-8ac146756ba6x",
+            "zbce9ace-e087-4baa-a748-8ac146756ba6",
+        ] {
+            assert!(!is_flow_id(not), "{not}");
+        }
+    }
 
     fn check(p: PasswordPolicy, expect: &str) {
         assert_eq!(password_rules(&p), expect);

@@ -21,13 +21,17 @@ use crate::store::{Entity, UserRow};
 /// How long the passkey offer after a sign-in waits for an answer.
 const OFFER_MILLIS: i64 = 5 * 60_000;
 
-/// A signed-in user waiting on the passkey offer, keyed by a random id in the form.
+/// A signed-in user waiting on the passkey offer, keyed by a random id in the form, bound to
+/// the authorize request it answers (client, redirect, PKCE challenge, nonce): the code goes
+/// to that request only.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Offer {
     pub user_sub: String,
     pub auth_time: i64,
     pub flow: String,
     pub expires: i64,
+    /// The authorize request's query (`AuthorizeRequest::to_query`).
+    pub request: String,
 }
 
 impl Entity for Offer {
@@ -54,6 +58,7 @@ pub(super) fn page(
         auth_time,
         flow: si.flow.to_owned(),
         expires: cx.clock.now_millis() + OFFER_MILLIS,
+        request: req.to_query(),
     };
     cx.store.put(&si.pool.id, &id, &offer)?;
     step(
@@ -95,6 +100,15 @@ pub async fn passkey_post(
     let Some(offer) = offer.filter(|o| o.expires > cx.clock.now_millis()) else {
         return error_page("This page has expired: start the sign-in again from the app.");
     };
+    if offer.request != req.to_query() {
+        rejected(
+            &cx,
+            "hosted.passkey",
+            Some(&offer.flow),
+            json!({"reason": "the offer was posted with another authorize request than it was made for"}),
+        );
+        return error_page("This page belongs to another sign-in: start again from the app.");
+    }
     let Ok(Some(u)) = cx.store.user_by_sub(&client.pool_id, &offer.user_sub) else {
         return error_page("The user no longer exists.");
     };

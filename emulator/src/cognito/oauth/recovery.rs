@@ -7,12 +7,12 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::forms::{self, Field, Form, Message, Params};
 use super::{Cognito, found, rejected, step};
 use crate::cognito::api::Operation;
-use crate::cognito::error::{CognitoError, Exception, Result};
+use crate::cognito::error::{CognitoError, Result};
 use crate::cognito::model::Pool;
 
 const FORGOT: &str = "hosted.forgot_password";
@@ -132,23 +132,9 @@ pub async fn forgot_post(
         }
         Err(e) => {
             refused(&cx, &f, FORGOT, &e);
-            if e.exception == Exception::UserNotFound && hides_users(&f) {
-                // The client prevents user existence errors: the page goes on as if a code
-                // had been sent, and the code never comes.
-                let sent = "If an account exists, we sent it a code. Enter it below to choose a new password.";
-                return reset_page(&f, &pool, Some(Message::Notice(sent)));
-            }
             forgot_page(&f, &pool, Some(Message::Error(&e.message)))
         }
     }
-}
-
-fn hides_users(f: &Form) -> bool {
-    f.client
-        .settings
-        .get("PreventUserExistenceErrors")
-        .and_then(Value::as_str)
-        == Some("ENABLED")
 }
 
 pub async fn confirm_get(State(cx): State<Cognito>, Query(q): Query<Params>) -> Response {

@@ -136,17 +136,9 @@ impl<'a> SignIn<'a> {
     pub fn find_user(&self, username: &str) -> Result<UserRow> {
         match user::find(self.cx, &self.pool, username)? {
             Some(u) => Ok(u),
-            None if self.prevents_existence_errors() => Err(wrong_password()),
+            None if self.client.prevents_user_existence_errors() => Err(wrong_password()),
             None => Err(CognitoError::user_not_found()),
         }
-    }
-
-    fn prevents_existence_errors(&self) -> bool {
-        self.client
-            .settings
-            .get("PreventUserExistenceErrors")
-            .and_then(Value::as_str)
-            == Some("ENABLED")
     }
 
     /// The user of a session, who must also be the `USERNAME` the answer names.
