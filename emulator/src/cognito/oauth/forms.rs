@@ -119,6 +119,17 @@ impl Form {
         [hidden("_csrf", &self.csrf), hidden("flow", &self.flow)].concat()
     }
 
+    /// A page of the flow: the app's line, `message` if any, then `inner` (its form and
+    /// links), with the CSRF cookie its form posts back.
+    pub fn page(&self, title: &str, message: Option<Message>, inner: &str) -> Response {
+        let mut body = self.app_line();
+        if let Some(m) = message {
+            body.push_str(&m.html());
+        }
+        body.push_str(inner);
+        self.respond(title, &body)
+    }
+
     /// The page, with the CSRF cookie its form posts back.
     pub fn respond(&self, title: &str, body: &str) -> Response {
         with_csrf_cookie(page(StatusCode::OK, title, body), &self.csrf)

@@ -19,20 +19,16 @@ const FORGOT: &str = "hosted.forgot_password";
 const RESET: &str = "hosted.password_reset";
 
 fn forgot_page(f: &Form, pool: &Pool, message: Option<Message>) -> Response {
-    let mut body = f.app_line();
-    if let Some(m) = message {
-        body.push_str(&m.html());
-    }
     let username = forms::username_field(pool, f.value("username"));
-    body.push_str(&format!(
+    let inner = format!(
         "<p>Enter your {} and we will send you a code to reset your password.</p><form method=\"post\" action=\"{}\">{}{}<button type=\"submit\" name=\"resetPasswordButton\">Send code</button></form><p class=\"alt\"><a href=\"{}\">Back to sign in</a></p>",
         username.label.to_lowercase(),
         f.link("/forgotPassword"),
         f.hidden(),
         username.html(),
         f.link("/login")
-    ));
-    f.respond("Reset your password", &body)
+    );
+    f.page("Reset your password", message, &inner)
 }
 
 /// The fields of the new-password form, in order.
@@ -58,18 +54,14 @@ fn reset_fields<'a>(pool: &Pool, f: &'a Form) -> Vec<Field<'a>> {
 }
 
 fn reset_page(f: &Form, pool: &Pool, message: Option<Message>) -> Response {
-    let mut body = f.app_line();
-    if let Some(m) = message {
-        body.push_str(&m.html());
-    }
     let fields: String = reset_fields(pool, f).iter().map(Field::html).collect();
-    body.push_str(&format!(
+    let inner = format!(
         "<form method=\"post\" action=\"{}\">{}{fields}<button type=\"submit\" name=\"changePasswordButton\">Change password</button></form><p class=\"alt\">No code? <a href=\"{}\">Send a new one</a></p>",
         f.link("/confirmForgotPassword"),
         f.hidden(),
         f.link("/forgotPassword")
-    ));
-    f.respond("Choose a new password", &body)
+    );
+    f.page("Choose a new password", message, &inner)
 }
 
 /// A page's form posted and its pool, or the page refusing them.

@@ -112,40 +112,32 @@ fn signup_fields<'a>(pool: &Pool, f: &'a Form) -> Vec<Field<'a>> {
 }
 
 fn signup_page(f: &Form, pool: &Pool, message: Option<Message>) -> Response {
-    let mut body = f.app_line();
-    if let Some(m) = message {
-        body.push_str(&m.html());
-    }
     let fields: String = signup_fields(pool, f).iter().map(Field::html).collect();
-    body.push_str(&format!(
+    let inner = format!(
         "<form method=\"post\" action=\"{}\">{}{fields}<button type=\"submit\" name=\"signUpButton\">Sign up</button></form><p class=\"alt\">Already have an account? <a href=\"{}\">Sign in</a></p>",
         f.link("/signup"),
         f.hidden(),
         f.link("/login")
-    ));
-    f.respond("Sign up", &body)
+    );
+    f.page("Sign up", message, &inner)
 }
 
 fn confirm_page(f: &Form, pool: &Pool, ticket: &str, message: Option<Message>) -> Response {
-    let mut body = f.app_line();
-    if let Some(m) = message {
-        body.push_str(&m.html());
-    }
     let code = Field {
         autocomplete: Some("one-time-code"),
         inputmode: Some("numeric"),
         value: f.value("code"),
         ..Field::new("code", "Verification code", "text")
     };
-    body.push_str(&format!(
+    let inner = format!(
         "<form method=\"post\" action=\"{}\">{}{}{}{}<button type=\"submit\" name=\"confirmButton\">Confirm account</button><button type=\"submit\" name=\"resend\" value=\"1\" class=\"secondary\" formnovalidate>Resend code</button></form>",
         f.link("/confirmUser"),
         f.hidden(),
         forms::hidden("ticket", ticket),
         forms::username_field(pool, f.value("username")).html(),
         code.html()
-    ));
-    f.respond("Confirm your account", &body)
+    );
+    f.page("Confirm your account", message, &inner)
 }
 
 pub async fn signup_get(State(cx): State<Cognito>, Query(q): Query<Params>) -> Response {
