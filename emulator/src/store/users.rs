@@ -160,6 +160,26 @@ impl Store {
         self.transaction(|tx| update_in(tx, user))
     }
 
+    /// Write `after` only if the stored user is still `before` (its attributes and state):
+    /// `false`, writing nothing, when another request changed it in between. What makes a
+    /// single-use code single-use when two requests carry it at once.
+    pub fn update_user_if_unchanged(&self, before: &UserRow, after: &UserRow) -> Result<bool> {
+        self.transaction(|tx| {
+            let stored: String =
+                tx.query_row("SELECT doc FROM users WHERE id = ?1", [before.id], |r| {
+                    r.get(0)
+                })?;
+            // Compared as JSON values: the same document whatever its members' order.
+            let same = serde_json::from_str::<serde_json::Value>(&stored).ok()
+                == serde_json::from_str(&encode(before)).ok();
+            if !same {
+                return Ok(false);
+            }
+            update_in(tx, after)?;
+            Ok(true)
+        })
+    }
+
     /// Delete a user with everything it owned: attributes, memberships, refresh tokens, and
     /// the entities whose document names its `sub` (passkeys, links, pending ceremonies).
     pub fn delete_user(&self, user_id: i64) -> Result<()> {
@@ -330,6 +350,22 @@ mod tests {
             ],
             doc: serde_json::json!({"k": 1}),
         }
+    }
+
+    #[test]
+    fn a_conditional_update_loses_to_the_one_before_it() {
+        let s = Store::in_memory().unwrap();
+        let stored = s.insert_user(user("p", "ann", "ann@example.com")).unwrap();
+        // Two requests read the same user; each consumes the same code.
+        let (mut first, mut second) = (stored.clone(), stored.clone());
+        first.doc = serde_json::json!({"k": 2});
+        second.doc = serde_json::json!({"k": 3});
+        assert!(s.update_user_if_unchanged(&stored, &first).unwrap());
+        assert!(!s.update_user_if_unchanged(&stored, &second).unwrap());
+        let now = s.user_by_username("p", "ann").unwrap().unwrap();
+        assert_eq!(now.doc, serde_json::json!({"k": 2}));
+        // Read again, the user can be changed.
+        assert!(s.update_user_if_unchanged(&now, &second).unwrap());
     }
 
     fn names(page: &Page) -> Vec<&str> {

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::pool;
-use super::signup::{mask, send_code, take_code};
+use super::signup::{commit_taken, mask, send_code, take_code};
 use crate::cognito::attributes::{self, AttributeIn};
 use crate::cognito::error::{CognitoError, Exception, Result};
 use crate::cognito::model::Pool;
@@ -264,6 +264,7 @@ pub fn verify_attribute(cx: &Cognito, input: VerifyIn) -> Result<Value> {
             "Attribute {name} cannot be verified: only email and phone_number are."
         )));
     };
+    let before = u.clone();
     take_code(cx, &mut u, &format!("verify:{name}"), &input.code)?;
     let mut state = UserState::of(&u);
     if let Some(value) = state.pending.remove(name) {
@@ -274,7 +275,7 @@ pub fn verify_attribute(cx: &Cognito, input: VerifyIn) -> Result<Value> {
     attributes::upsert(&mut u.attributes, flag, "true");
     user::check_unique(cx, &pool, &u.attributes, Some(u.id))?;
     u.modified = cx.clock.now_millis();
-    cx.store.update_user(&u)?;
+    commit_taken(cx, &before, &u)?;
     Ok(json!({}))
 }
 

@@ -105,7 +105,20 @@ pub fn send_code(
     Ok(json!({"Destination": mask(&destination), "DeliveryMedium": medium, "AttributeName": attr}))
 }
 
-/// Consume a pending code: the code must match and be unexpired; it is then gone.
+/// Writes `after`, a user whose code `take_code` consumed, unless a concurrent request changed
+/// the user since it was read as `before` (it used the same code): then the code is gone.
+pub fn commit_taken(cx: &Cognito, before: &UserRow, after: &UserRow) -> Result<()> {
+    if cx.store.update_user_if_unchanged(before, after)? {
+        return Ok(());
+    }
+    Err(CognitoError::new(
+        Exception::ExpiredCode,
+        "Invalid code provided, please request a code again.",
+    ))
+}
+
+/// Consume a pending code: the code must match and be unexpired; it is then gone (once the
+/// caller writes the user with [`commit_taken`]).
 pub fn take_code(cx: &Cognito, u: &mut UserRow, purpose: &str, given: &str) -> Result<()> {
     let mut state = UserState::of(u);
     let Some(pending) = state.codes.get(purpose) else {
@@ -264,11 +277,12 @@ pub async fn confirm(cx: &Cognito, input: ConfirmIn, flow: &str) -> Result<Value
             u.status
         )));
     }
+    let before = u.clone();
     take_code(cx, &mut u, "SignUp", &input.confirmation_code)?;
     verify_contact(&mut u);
     u.status = "CONFIRMED".into();
     u.modified = cx.clock.now_millis();
-    cx.store.update_user(&u)?;
+    commit_taken(cx, &before, &u)?;
     post_confirmation(cx, &pool, Some(&client.client_id), &u, flow).await?;
     Ok(json!({}))
 }
@@ -402,6 +416,7 @@ pub fn confirm_forgot_password(cx: &Cognito, input: ConfirmForgotIn) -> Result<V
         return Err(hidden_user_code());
     };
     password::check(&pool.password_policy(), &input.password)?;
+    let before = u.clone();
     take_code(cx, &mut u, "ForgotPassword", &input.confirmation_code)?;
     let mut state = UserState::of(&u);
     state.set_password(cx, &pool.id, &u.username, &input.password);
@@ -409,7 +424,7 @@ pub fn confirm_forgot_password(cx: &Cognito, input: ConfirmForgotIn) -> Result<V
     state.store_in(&mut u);
     u.status = "CONFIRMED".into();
     u.modified = cx.clock.now_millis();
-    cx.store.update_user(&u)?;
+    commit_taken(cx, &before, &u)?;
     Ok(json!({}))
 }
 
