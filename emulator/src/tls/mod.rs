@@ -132,10 +132,12 @@ pub fn tool_client(ca_file: Option<&std::path::Path>) -> anyhow::Result<reqwest:
     Ok(builder.build()?)
 }
 
-/// Writes `text` at `path` unless it is there already, through a file of this process renamed
-/// into place: emulators of one run share the CA's file, and a worker reading it while another
+/// Writes `text` at `path` unless it is there already, through a file of this call (process
+/// id and a counter: emulators of one run start in parallel in one process) renamed into
+/// place: emulators of one run share the CA's file, and a worker reading it while another
 /// emulator starts must never see it truncated.
 fn publish(path: &std::path::Path, text: &str) -> Result<(), TlsError> {
+    static STAGED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     if std::fs::read_to_string(path).is_ok_and(|t| t == text) {
         return Ok(());
     }
@@ -144,7 +146,8 @@ fn publish(path: &std::path::Path, text: &str) -> Result<(), TlsError> {
         path: path.display().to_string(),
         source,
     };
-    let staged = path.with_extension(format!("pem.{}", std::process::id()));
+    let n = STAGED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let staged = path.with_extension(format!("pem.{}.{n}", std::process::id()));
     std::fs::write(&staged, text).map_err(io)?;
     std::fs::rename(&staged, path).map_err(io)
 }
@@ -180,6 +183,24 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Emulators of one run start in parallel in one process and publish one CA file: every
+    /// one succeeds and the file is whole.
+    #[test]
+    fn parallel_publishers_of_one_file_all_succeed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ca.pem");
+        let text = "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n".repeat(50);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8).map(|_| s.spawn(|| publish(&path, &text))).collect();
+            for h in handles {
+                h.join().unwrap().unwrap();
+            }
+        });
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "staged files left behind");
+    }
 
     #[test]
     fn names_cover_the_defaults_then_the_hosts_then_extras_once() {
