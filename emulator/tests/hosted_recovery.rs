@@ -95,7 +95,7 @@ async fn bad_reset_input_is_answered_on_the_page_and_spends_no_code() {
     let unknown = ask_for_code(&mut b, "nobody@example.com").await;
     unknown
         .says("<h1>Reset your password</h1>")
-        .says("User does not exist.");
+        .says("Username/client id combination not found.");
     let empty = b.submit(&unknown, &[("username", "")]).await;
     empty.says("Enter your email address.");
 

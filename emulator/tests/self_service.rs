@@ -430,7 +430,12 @@ async fn unknown_users_are_hidden_when_the_client_prevents_existence_errors() {
             ] {
                 assert_eq!(e.as_deref(), Some("UserNotFoundException"));
             }
-            assert_eq!(code(&confirm_forgot.unwrap_err()), "UserNotFoundException");
+            let refused = confirm_forgot.unwrap_err();
+            assert_eq!(code(&refused), "UserNotFoundException");
+            assert_eq!(
+                message(&refused),
+                "Username/client id combination not found."
+            );
             assert_eq!(code(&confirm.unwrap_err()), "UserNotFoundException");
             continue;
         }

@@ -318,8 +318,10 @@ pub struct UsernameIn {
     username: String,
 }
 
-/// The user `username` names; for a client that prevents user existence errors, an unknown
-/// user is `Ok(None)` (the caller answers as for a known one).
+/// The user `username` names, for the operations a client calls with its id (ForgotPassword,
+/// ConfirmForgotPassword, ResendConfirmationCode, ConfirmSignUp): an unknown user is AWS's
+/// `UserNotFoundException: Username/client id combination not found.`, or, for a client that
+/// prevents user existence errors, `Ok(None)` (the caller answers as for a known one).
 fn find_or_hide(
     cx: &Cognito,
     pool: &Pool,
@@ -328,11 +330,14 @@ fn find_or_hide(
 ) -> Result<Option<UserRow>> {
     match user::get(cx, pool, username) {
         Ok(u) => Ok(Some(u)),
-        Err(e)
-            if e.exception == Exception::UserNotFound
-                && client.prevents_user_existence_errors() =>
-        {
-            Ok(None)
+        Err(e) if e.exception == Exception::UserNotFound => {
+            match client.prevents_user_existence_errors() {
+                true => Ok(None),
+                false => Err(CognitoError::new(
+                    Exception::UserNotFound,
+                    "Username/client id combination not found.",
+                )),
+            }
         }
         Err(e) => Err(e),
     }
