@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use super::flow::AuthorizeRequest;
 use super::{Cognito, error_page, escape, page, rejected};
 use crate::cognito::api::signup::secret_hash;
+use crate::cognito::error::CognitoError;
 use crate::cognito::model::{Client, PasswordPolicy, Pool};
 
 pub type Params = HashMap<String, String>;
@@ -102,6 +103,31 @@ impl Form {
             flow,
             values,
         })
+    }
+
+    /// [`Form::posted`], then [`Form::pool`]: a self-service form and its pool, or the page
+    /// refusing them.
+    pub fn posted_to_pool(
+        cx: &Cognito,
+        headers: &HeaderMap,
+        q: &Params,
+        body: &[u8],
+        step_name: &str,
+        sign_up: bool,
+    ) -> Result<(Self, Pool), Box<Response>> {
+        let f = Self::posted(cx, headers, q, body, step_name)?;
+        let pool = f.pool(cx, step_name, sign_up)?;
+        Ok((f, pool))
+    }
+
+    /// Journals the refusal of this form's step: the username typed, the error and why
+    /// (never a password or a code), and `extra` members.
+    pub fn refused(&self, cx: &Cognito, step_name: &str, e: &CognitoError, extra: Value) {
+        let mut detail = json!({"username": self.value("username"), "error": e.exception.name(), "reason": e.message});
+        if let (Some(d), Value::Object(more)) = (detail.as_object_mut(), extra) {
+            d.extend(more);
+        }
+        rejected(cx, step_name, Some(&self.flow), detail);
     }
 
     /// A field's value as given, or "".

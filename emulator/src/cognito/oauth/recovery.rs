@@ -10,7 +10,7 @@ use axum::response::Response;
 use serde_json::json;
 
 use super::forms::{self, Field, Form, Message, Params};
-use super::{Cognito, found, rejected, step};
+use super::{Cognito, found, step};
 use crate::cognito::api::Operation;
 use crate::cognito::error::{CognitoError, Result};
 use crate::cognito::model::Pool;
@@ -64,28 +64,6 @@ fn reset_page(f: &Form, pool: &Pool, message: Option<Message>) -> Response {
     f.page("Choose a new password", message, &inner)
 }
 
-/// A page's form posted and its pool, or the page refusing them.
-fn posted(
-    cx: &Cognito,
-    headers: &HeaderMap,
-    q: &Params,
-    body: &[u8],
-    step_name: &str,
-) -> std::result::Result<(Form, Pool), Box<Response>> {
-    let f = Form::posted(cx, headers, q, body, step_name)?;
-    let pool = f.pool(cx, step_name, false)?;
-    Ok((f, pool))
-}
-
-fn refused(cx: &Cognito, f: &Form, step_name: &str, e: &CognitoError) {
-    rejected(
-        cx,
-        step_name,
-        Some(&f.flow),
-        json!({"username": f.value("username"), "error": e.exception.name(), "reason": e.message}),
-    );
-}
-
 pub async fn forgot_get(State(cx): State<Cognito>, Query(q): Query<Params>) -> Response {
     let page = Form::shown(&cx, &q, FORGOT)
         .and_then(|f| Ok(forgot_page(&f, &f.pool(&cx, FORGOT, false)?, None)));
@@ -98,7 +76,7 @@ pub async fn forgot_post(
     Query(q): Query<Params>,
     body: Bytes,
 ) -> Response {
-    let (f, pool) = match posted(&cx, &headers, &q, &body, FORGOT) {
+    let (f, pool) = match Form::posted_to_pool(&cx, &headers, &q, &body, FORGOT, false) {
         Ok(v) => v,
         Err(r) => return *r,
     };
@@ -123,7 +101,7 @@ pub async fn forgot_post(
             reset_page(&f, &pool, Some(Message::Notice(&sent)))
         }
         Err(e) => {
-            refused(&cx, &f, FORGOT, &e);
+            f.refused(&cx, FORGOT, &e, json!({}));
             forgot_page(&f, &pool, Some(Message::Error(&e.message)))
         }
     }
@@ -141,7 +119,7 @@ pub async fn confirm_post(
     Query(q): Query<Params>,
     body: Bytes,
 ) -> Response {
-    let (f, pool) = match posted(&cx, &headers, &q, &body, RESET) {
+    let (f, pool) = match Form::posted_to_pool(&cx, &headers, &q, &body, RESET, false) {
         Ok(v) => v,
         Err(r) => return *r,
     };
@@ -159,7 +137,7 @@ pub async fn confirm_post(
             ))
         }
         Err(e) => {
-            refused(&cx, &f, RESET, &e);
+            f.refused(&cx, RESET, &e, json!({}));
             reset_page(&f, &pool, Some(Message::Error(&e.message)))
         }
     }

@@ -152,9 +152,7 @@ pub async fn signup_post(
     Query(q): Query<Params>,
     body: Bytes,
 ) -> Response {
-    let (f, pool) = match Form::posted(&cx, &headers, &q, &body, SIGN_UP)
-        .and_then(|f| f.pool(&cx, SIGN_UP, true).map(|p| (f, p)))
-    {
+    let (f, pool) = match Form::posted_to_pool(&cx, &headers, &q, &body, SIGN_UP, true) {
         Ok(v) => v,
         Err(r) => return *r,
     };
@@ -163,12 +161,7 @@ pub async fn signup_post(
         None => sign_up(&cx, &f, &pool).await,
     };
     result.unwrap_or_else(|e| {
-        rejected(
-            &cx,
-            SIGN_UP,
-            Some(&f.flow),
-            json!({"username": f.value("username"), "error": e.exception.name(), "reason": e.message}),
-        );
+        f.refused(&cx, SIGN_UP, &e, json!({}));
         signup_page(&f, &pool, Some(Message::Error(&e.message)))
     })
 }
@@ -225,9 +218,7 @@ pub async fn confirm_post(
     Query(q): Query<Params>,
     body: Bytes,
 ) -> Response {
-    let (f, pool) = match Form::posted(&cx, &headers, &q, &body, CONFIRM)
-        .and_then(|f| f.pool(&cx, CONFIRM, false).map(|p| (f, p)))
-    {
+    let (f, pool) = match Form::posted_to_pool(&cx, &headers, &q, &body, CONFIRM, false) {
         Ok(v) => v,
         Err(r) => return *r,
     };
@@ -239,12 +230,7 @@ pub async fn confirm_post(
         confirm(&cx, &f, &pool, ticket).await
     };
     result.unwrap_or_else(|e| {
-        rejected(
-            &cx,
-            CONFIRM,
-            Some(&f.flow),
-            json!({"username": f.value("username"), "resend": resend, "error": e.exception.name(), "reason": e.message}),
-        );
+        f.refused(&cx, CONFIRM, &e, json!({"resend": resend}));
         confirm_page(&f, &pool, ticket, Some(Message::Error(&e.message)))
     })
 }
